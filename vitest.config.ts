@@ -17,6 +17,10 @@ export default defineConfig({
       },
       {
         extends: true,
+        test: { name: 'node', include: ['packages/node/test/**/*.test.ts'] },
+      },
+      {
+        extends: true,
         test: { name: 'bench', include: ['bench/test/**/*.test.ts'] },
       },
     ],

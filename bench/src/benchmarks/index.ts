@@ -1,4 +1,21 @@
 /** Registry of every benchmark the runner knows. Add new benchmarks here. */
 import type { Benchmark } from '../harness.js';
+import { aeadBenchmark } from './aead.js';
+import { causalityBenchmark } from './causality.js';
+import { codecBenchmark } from './codec.js';
+import { idsBenchmark } from './ids.js';
+import { pathsecretBenchmark } from './pathsecret.js';
+import { pqBenchmark } from './pq.js';
+import { rangesetBenchmark } from './rangeset.js';
+import { wheelBenchmark } from './wheel.js';
 
-export const benchmarks: readonly Benchmark[] = [];
+export const benchmarks: readonly Benchmark[] = [
+  aeadBenchmark,
+  causalityBenchmark,
+  wheelBenchmark,
+  idsBenchmark,
+  rangesetBenchmark,
+  codecBenchmark,
+  pathsecretBenchmark,
+  pqBenchmark,
+];
