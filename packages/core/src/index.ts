@@ -7,6 +7,23 @@
  */
 export { assert, unreachable } from './assert.js';
 export {
+  BACKOFF_EPOCH_CAPACITY_MAX,
+  BACKOFF_EXPONENT_MAX,
+  BACKOFF_RTT_US_LIMIT,
+  BackoffEpochTable,
+  BackoffPolicy,
+  type BackoffPolicyOptions,
+  nextBackoffExponent,
+  PHASE_TIMEOUT_MAX_US_DEFAULT,
+  PHASE_TIMEOUT_MIN_US_DEFAULT,
+  PHASE_TIMEOUT_RTT_MULTIPLIER_DEFAULT,
+  PHASE_TIMEOUT_RTT_MULTIPLIER_MAX,
+  PHASE_TIMEOUT_US_LIMIT,
+  phaseTimeoutUs,
+  retriesLeft,
+  retryBudgetExhausted,
+} from './backoff.js';
+export {
   CAUSALITY_DEPENDENCIES_PER_ENTRY_MAX_DEFAULT,
   CAUSALITY_EDGE_CAPACITY_INITIAL_DEFAULT,
   CAUSALITY_EDGE_CAPACITY_LIMIT,
@@ -181,6 +198,22 @@ export {
   STATELESS_RESET_TAG_BYTES,
   statelessResetTag,
 } from './path-secret-map.js';
+export {
+  IcmpPolicy,
+  NOTIFY_IN_FLIGHT_UNLIMITED,
+  PEER_HEALTH_CAPACITY_MAX,
+  PEER_HEALTH_DEFAULTS,
+  PEER_HEALTH_TIME_NONE,
+  PEER_HEALTH_TRANSITION_CAPACITY_MAX,
+  PEER_STATE_COUNT,
+  PEER_STATE_NAMES,
+  PEER_WORK_MAX,
+  PeerHealthCause,
+  type PeerHealthOptions,
+  PeerHealthTable,
+  PeerState,
+  TRANSITION_NONE,
+} from './peer-health.js';
 export {
   PRIORITY_HIGHEST,
   PRIORITY_LEVEL_COUNT,
