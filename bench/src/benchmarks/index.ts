@@ -2,6 +2,7 @@
 import type { Benchmark } from '../harness.js';
 import { aeadBenchmark } from './aead.js';
 import { causalityBenchmark } from './causality.js';
+import { ccBenchmark } from './cc.js';
 import { codecBenchmark } from './codec.js';
 import { idsBenchmark } from './ids.js';
 import { pathsecretBenchmark } from './pathsecret.js';
@@ -12,6 +13,7 @@ import { wheelBenchmark } from './wheel.js';
 export const benchmarks: readonly Benchmark[] = [
   aeadBenchmark,
   causalityBenchmark,
+  ccBenchmark,
   wheelBenchmark,
   idsBenchmark,
   rangesetBenchmark,

@@ -56,6 +56,50 @@ export {
   type ChallengeTableOptions,
 } from './challenge-table.js';
 export {
+  BBR_CRUISE_PACING_GAIN,
+  BBR_CWND_GAIN,
+  BBR_DEFAULTS,
+  BBR_DELAY_BETA,
+  BBR_DELAY_DELIVERED_FRACTION,
+  BBR_DELAY_ROUNDS_PROBE_RTT,
+  BBR_DRAIN_PACING_GAIN,
+  BBR_FULL_BW_GROWTH,
+  BBR_FULL_BW_ROUNDS,
+  BBR_PACING_MARGIN,
+  BBR_PROBE_DOWN_PACING_GAIN,
+  BBR_PROBE_DOWN_ROUNDS_MAX,
+  BBR_PROBE_RTT_CWND_GAIN,
+  BBR_PROBE_UP_CWND_GAIN,
+  BBR_PROBE_UP_PACING_GAIN,
+  BBR_STARTUP_CWND_GAIN,
+  BBR_STARTUP_PACING_GAIN,
+  BbrController,
+  type BbrOptions,
+} from './congestion/bbr.js';
+export {
+  CONGESTION_ACTION_COUNT,
+  CONGESTION_STATE_COUNT,
+  CongestionAction,
+  type CongestionController,
+  CongestionState,
+  congestionActionName,
+  congestionStateName,
+  ProbeBwPhase,
+  senderPacingRateBytesPerSec,
+} from './congestion/controller.js';
+export {
+  DELIVERY_RECORD_FIELDS,
+  DeliveryRateEstimator,
+  DeliveryRecordField,
+  DeliveryRecordFlag,
+} from './congestion/delivery-rate.js';
+export {
+  WINDOWED_FILTER_LENGTH_MAX,
+  type WindowedFilterOptions,
+  WindowedMaxFilter,
+  WindowedMinFilter,
+} from './congestion/windowed-filter.js';
+export {
   CONTROL_INTEGRITY_LIMIT,
   CONTROL_KEY_BYTES_LIMIT,
   CONTROL_KEY_PACKETS_LIMIT,
