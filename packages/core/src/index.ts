@@ -203,6 +203,13 @@ export {
   StaleHandleError,
 } from './errors.js';
 export {
+  runWireFuzz,
+  type WireFuzzFailure,
+  type WireFuzzOptions,
+  type WireFuzzProgress,
+  type WireFuzzReport,
+} from './fuzz/wire-fuzz.js';
+export {
   BUFFER_GENERATION_BITS,
   compareIds,
   formatId,
@@ -224,6 +231,24 @@ export {
   workerIdOfTransferHi,
   writeId,
 } from './ids.js';
+export {
+  ADMISSION_RESULT_COUNT,
+  AdmissionResult,
+  admissionResultName,
+  CHALLENGE_TIMEOUT_MAX_US_DEFAULT,
+  CHALLENGE_TIMEOUT_MIN_US_DEFAULT,
+  HELD_ARENA_BYTES_DEFAULT,
+  HELD_ARENA_BYTES_MAX,
+  HELD_ARENA_BYTES_MIN,
+  HELD_BLOCK_BYTES,
+  HELD_NOTIFY_GONE,
+  type KnownTransferLookup,
+  NO_HELD_SLOT,
+  NotifyAdmission,
+  type NotifyAdmissionOptions,
+  type NotifySource,
+  type PeerRttSource,
+} from './notify-admission.js';
 export { PACER_BURST_BYTES_LIMIT, PACER_RATE_LIMIT, Pacer, type PacerOptions } from './pacer.js';
 export {
   constantTimeEqual,
@@ -292,6 +317,42 @@ export {
   RttEstimator,
   type RttEstimatorOptions,
 } from './rtt-estimator.js';
+export {
+  ControlDatagramSealer,
+  type ControlDatagramSealerOptions,
+  type DatagramKeyOptions,
+  DatagramOpener,
+  type DatagramOpenerOptions,
+  isOpenRejection,
+  NO_ENTRY,
+  OPEN_RESULT_COUNT,
+  OpenedDatagram,
+  OpenResult,
+  openResultName,
+  REPLY_NONE,
+  REPLY_RATE_LIMITED,
+  SEAL_BODY_EMPTY,
+  SEAL_KEYS_EXHAUSTED,
+  SEAL_NO_ROOM,
+} from './secure-datagram.js';
+export {
+  TOKEN_BUCKET_BURST_MAX,
+  TOKEN_BUCKET_RATE_MAX,
+  TokenBucket,
+  type TokenBucketOptions,
+  UNKNOWN_PATH_SECRET_BURST_DEFAULT,
+  UNKNOWN_PATH_SECRET_RATE_DEFAULT,
+} from './secure-token-bucket.js';
+export {
+  buildSealedDatagramVectors,
+  insertSealedVectorSecret,
+  SEALED_VECTOR_PULL_ID,
+  SEALED_VECTOR_RECEIVER_TRANSFER_ID,
+  SEALED_VECTOR_WORKER_ID,
+  type SealedDatagramVector,
+  type SealedDatagramVectorSet,
+  type SealedVectorDatagram,
+} from './secure-vectors.js';
 export {
   BufferIdAllocator,
   type BufferIdAllocatorOptions,
