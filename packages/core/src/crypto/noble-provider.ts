@@ -18,11 +18,12 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { InvalidArgumentError } from '../errors.js';
 import {
-  AEAD_KEY_BYTES,
-  AEAD_NONCE_BYTES,
   AEAD_TAG_BYTES,
   type AeadKey,
+  aeadArgumentsValid,
   type CryptoProvider,
+  checkAeadKeyLength,
+  checkSealArguments,
   HASH_BYTES,
   HKDF_EXPAND_BYTES_MAX,
   type RandomSource,
@@ -64,9 +65,7 @@ export class NobleCryptoProvider implements CryptoProvider {
   }
 
   prepareAeadKey(key: Uint8Array): AeadKey {
-    if (key.length !== AEAD_KEY_BYTES) {
-      throw new InvalidArgumentError(`AES-256-GCM keys are ${AEAD_KEY_BYTES} bytes, got ${key.length}`);
-    }
+    checkAeadKeyLength(key);
     const prepared: NobleAeadKey = { providerName: NOBLE_PROVIDER_NAME, raw: key.slice() };
     return prepared;
   }
@@ -83,10 +82,7 @@ export class NobleCryptoProvider implements CryptoProvider {
   ): void {
     const nobleKey = asNobleKey(key);
     if (nobleKey === undefined) throw new InvalidArgumentError('AEAD key was prepared by another crypto provider');
-    if (nonce.length !== AEAD_NONCE_BYTES) throw new InvalidArgumentError('AES-GCM nonces must be 12 bytes');
-    if (!regionFits(data, dataOffset, dataLength + AEAD_TAG_BYTES) || !regionFits(aad, aadOffset, aadLength)) {
-      throw new InvalidArgumentError('seal: data+tag or AAD region out of bounds');
-    }
+    checkSealArguments(nonce, data, dataOffset, dataLength, aad, aadOffset, aadLength);
     const aadView = aadLength === 0 ? undefined : aad.subarray(aadOffset, aadOffset + aadLength);
     const sealed = gcm(nobleKey.raw, nonce, aadView).encrypt(data.subarray(dataOffset, dataOffset + dataLength));
     data.set(sealed, dataOffset);
@@ -103,8 +99,7 @@ export class NobleCryptoProvider implements CryptoProvider {
     aadLength: number,
   ): boolean {
     const nobleKey = asNobleKey(key);
-    if (nobleKey === undefined || nonce.length !== AEAD_NONCE_BYTES) return false;
-    if (!regionFits(data, dataOffset, dataLength + AEAD_TAG_BYTES) || !regionFits(aad, aadOffset, aadLength)) {
+    if (nobleKey === undefined || !aeadArgumentsValid(nonce, data, dataOffset, dataLength, aad, aadOffset, aadLength)) {
       return false;
     }
     const aadView = aadLength === 0 ? undefined : aad.subarray(aadOffset, aadOffset + aadLength);

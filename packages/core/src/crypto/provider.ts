@@ -15,6 +15,8 @@
  * spec: security.md#providers
  */
 
+import { InvalidArgumentError } from '../errors.js';
+
 /** AES-256 key length in bytes. */
 export const AEAD_KEY_BYTES = 32;
 
@@ -140,4 +142,46 @@ export function asciiBytes(text: string): Uint8Array {
     out[i] = code;
   }
   return out;
+}
+
+/** Throws `InvalidArgumentError` unless `key` is a 32-byte AES-256 key (the providers' `prepareAeadKey` check). */
+export function checkAeadKeyLength(key: Uint8Array): void {
+  if (key.length !== AEAD_KEY_BYTES) {
+    throw new InvalidArgumentError(`AES-256-GCM keys are ${AEAD_KEY_BYTES} bytes, got ${key.length}`);
+  }
+}
+
+/**
+ * Whether the nonce and the data+tag and AAD regions of a seal/open call are valid. `seal` throws
+ * when they are not (a caller bug); `open` returns false (it never throws).
+ */
+export function aeadArgumentsValid(
+  nonce: Uint8Array,
+  data: Uint8Array,
+  dataOffset: number,
+  dataLength: number,
+  aad: Uint8Array,
+  aadOffset: number,
+  aadLength: number,
+): boolean {
+  return (
+    nonce.length === AEAD_NONCE_BYTES &&
+    regionFits(data, dataOffset, dataLength + AEAD_TAG_BYTES) &&
+    regionFits(aad, aadOffset, aadLength)
+  );
+}
+
+/** Throws `InvalidArgumentError` unless {@link aeadArgumentsValid} holds (the providers' `seal` check). */
+export function checkSealArguments(
+  nonce: Uint8Array,
+  data: Uint8Array,
+  dataOffset: number,
+  dataLength: number,
+  aad: Uint8Array,
+  aadOffset: number,
+  aadLength: number,
+): void {
+  if (!aeadArgumentsValid(nonce, data, dataOffset, dataLength, aad, aadOffset, aadLength)) {
+    throw new InvalidArgumentError('seal: the nonce must be 12 bytes and the data+tag and AAD regions in bounds');
+  }
 }

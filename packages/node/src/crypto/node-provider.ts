@@ -18,11 +18,12 @@ import {
   randomFillSync,
 } from 'node:crypto';
 import {
-  AEAD_KEY_BYTES,
-  AEAD_NONCE_BYTES,
   AEAD_TAG_BYTES,
   type AeadKey,
+  aeadArgumentsValid,
   type CryptoProvider,
+  checkAeadKeyLength,
+  checkSealArguments,
   HASH_BYTES,
   HKDF_EXPAND_BYTES_MAX,
   InvalidArgumentError,
@@ -70,9 +71,7 @@ export class NodeCryptoProvider implements CryptoProvider {
   }
 
   prepareAeadKey(key: Uint8Array): AeadKey {
-    if (key.length !== AEAD_KEY_BYTES) {
-      throw new InvalidArgumentError(`AES-256-GCM keys are ${AEAD_KEY_BYTES} bytes, got ${key.length}`);
-    }
+    checkAeadKeyLength(key);
     // createSecretKey copies the bytes; the caller may wipe `key`.
     const prepared: NodeAeadKey = { providerName: NODE_PROVIDER_NAME, keyObject: createSecretKey(key) };
     return prepared;
@@ -90,10 +89,7 @@ export class NodeCryptoProvider implements CryptoProvider {
   ): void {
     const nodeKey = asNodeKey(key);
     if (nodeKey === undefined) throw new InvalidArgumentError('AEAD key was prepared by another crypto provider');
-    if (nonce.length !== AEAD_NONCE_BYTES) throw new InvalidArgumentError('AES-GCM nonces must be 12 bytes');
-    if (!regionFits(data, dataOffset, dataLength + AEAD_TAG_BYTES) || !regionFits(aad, aadOffset, aadLength)) {
-      throw new InvalidArgumentError('seal: data+tag or AAD region out of bounds');
-    }
+    checkSealArguments(nonce, data, dataOffset, dataLength, aad, aadOffset, aadLength);
     const cipher = createCipheriv(CIPHER, nodeKey.keyObject, nonce, GCM_OPTIONS);
     if (aadLength > 0) cipher.setAAD(aad.subarray(aadOffset, aadOffset + aadLength));
     if (dataLength > 0) data.set(cipher.update(data.subarray(dataOffset, dataOffset + dataLength)), dataOffset);
@@ -112,8 +108,7 @@ export class NodeCryptoProvider implements CryptoProvider {
     aadLength: number,
   ): boolean {
     const nodeKey = asNodeKey(key);
-    if (nodeKey === undefined || nonce.length !== AEAD_NONCE_BYTES) return false;
-    if (!regionFits(data, dataOffset, dataLength + AEAD_TAG_BYTES) || !regionFits(aad, aadOffset, aadLength)) {
+    if (nodeKey === undefined || !aeadArgumentsValid(nonce, data, dataOffset, dataLength, aad, aadOffset, aadLength)) {
       return false;
     }
     try {
