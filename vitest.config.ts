@@ -21,6 +21,10 @@ export default defineConfig({
       },
       {
         extends: true,
+        test: { name: 'sim', include: ['sim/test/**/*.test.ts'] },
+      },
+      {
+        extends: true,
         test: { name: 'bench', include: ['bench/test/**/*.test.ts'] },
       },
     ],

@@ -1,0 +1,8 @@
+/**
+ * @dcq/sim — the deterministic network simulator. It runs the real `@dcq/core` engine, unchanged, on a
+ * modelled datacenter network in integer-nanosecond virtual time with seeded faults and workloads.
+ *
+ * @packageDocumentation
+ */
+
+export * from './pcap/index.js';
