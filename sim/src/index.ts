@@ -5,4 +5,5 @@
  * @packageDocumentation
  */
 
+export * from './network/index.js';
 export * from './pcap/index.js';
