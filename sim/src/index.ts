@@ -5,5 +5,8 @@
  * @packageDocumentation
  */
 
+export * from './metrics/index.js';
 export * from './network/index.js';
 export * from './pcap/index.js';
+export * from './plot/index.js';
+export * from './workloads/index.js';
