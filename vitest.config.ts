@@ -25,6 +25,10 @@ export default defineConfig({
       },
       {
         extends: true,
+        test: { name: 'repo', include: ['test/**/*.test.ts'] },
+      },
+      {
+        extends: true,
         test: { name: 'bench', include: ['bench/test/**/*.test.ts'] },
       },
     ],

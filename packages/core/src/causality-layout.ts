@@ -48,12 +48,18 @@ export const LOCK_BIT = 1 << 3;
 /** Mask of the state in the state word. */
 export const STATE_MASK = 7;
 
-/** Internal entry states (the public ones are the same numbers, see `CausalityState`). */
+// Internal entry states: the public ones are the same numbers, see `CausalityState`.
+/** The slot is free (on the free list). */
 export const STATE_FREE = 0;
+/** Allocated, some dependency edge still unsatisfied. */
 export const STATE_PENDING = 1;
+/** Every dependency satisfied: the owner may send the request. */
 export const STATE_READY = 2;
+/** The request was sent (dependents waiting for "request sent" are satisfied). */
 export const STATE_REQUEST_SENT = 3;
+/** Completed: the response arrived (every dependent edge is satisfied). */
 export const STATE_COMPLETED = 4;
+/** Failed: cascading dependents fail, the others are released. */
 export const STATE_FAILED = 5;
 /** Terminal and released by its owner; the slot waits for its last hold to be dropped. */
 export const STATE_RELEASED = 6;
