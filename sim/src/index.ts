@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 
+export * from './dcq/index.js';
 export * from './metrics/index.js';
 export * from './network/index.js';
 export * from './pcap/index.js';

@@ -4,6 +4,8 @@ import { aeadBenchmark } from './aead.js';
 import { causalityBenchmark } from './causality.js';
 import { ccBenchmark } from './cc.js';
 import { codecBenchmark } from './codec.js';
+import { engineBulkBenchmark } from './engine-bulk.js';
+import { engineRpcBenchmark } from './engine-rpc.js';
 import { idsBenchmark } from './ids.js';
 import { pathsecretBenchmark } from './pathsecret.js';
 import { pqBenchmark } from './pq.js';
@@ -20,4 +22,6 @@ export const benchmarks: readonly Benchmark[] = [
   codecBenchmark,
   pathsecretBenchmark,
   pqBenchmark,
+  engineRpcBenchmark,
+  engineBulkBenchmark,
 ];

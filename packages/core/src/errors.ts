@@ -13,6 +13,8 @@ export const ErrorCode = {
   StaleHandle: 'DCQ_STALE_HANDLE',
   /** An internal invariant was violated: a bug in dcq. Please report it with the message. */
   Assertion: 'DCQ_ASSERTION',
+  /** A transfer ended with a non-OK status (see `TransferFailedError.status`). */
+  TransferFailed: 'DCQ_TRANSFER_FAILED',
 } as const;
 
 /** Union of all error code strings. */

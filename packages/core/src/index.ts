@@ -196,6 +196,31 @@ export {
   type PayloadRecordVectorCase,
   type PayloadRecordVectors,
 } from './crypto/vectors.js';
+export {
+  BUFFER_NONE,
+  type BufferRegistry,
+  LocalBufferRegistry,
+  type LocalBufferRegistryOptions,
+} from './endpoint/buffer-registry.js';
+export { type EndpointConfig, type EndpointOptions, resolveEndpointConfig } from './endpoint/config.js';
+export {
+  ENDPOINT_COUNTER_NAMES,
+  Endpoint,
+  LocalStatus,
+  type PeerPsk,
+  SubmitError,
+  type SubmitOptions,
+} from './endpoint/endpoint.js';
+export { TransferFailedError, transferError } from './endpoint/errors.js';
+export {
+  EVENT_KIND_COUNT,
+  EVENT_KINDS,
+  type EventField,
+  EventKind,
+  type EventKindDefinition,
+  EventView,
+  eventKindName,
+} from './endpoint/events.js';
 export { type DatagramEndpoint, TransmitInfo } from './endpoint-io.js';
 export {
   AssertionError,

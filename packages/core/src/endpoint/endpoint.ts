@@ -1,0 +1,2905 @@
+/**
+ * The sans-IO endpoint of @dcq/core: one NIC worker's protocol engine. It owns the transfer table
+ * (sender transfers, receiver transfers, time-wait records), the peer table, the timing wheel, the
+ * receiver's pull scheduler, notify admission (replay window + challenges) and the event queue,
+ * and runs the sender- and receiver-transfer machines of spec/state-machines.md over the secure
+ * datagram layer (secure-datagram.ts) and the wire codec.
+ *
+ * spec: state-machines.md#sender-transfer, state-machines.md#receiver-transfer
+ */
+import { assert } from '../assert.js';
+import { BackoffPolicy } from '../backoff.js';
+import { CAUSALITY_TOKEN_NONE, CausalityMap, CausalityOutcome, CausalityState } from '../causality-map.js';
+import { senderPacingRateBytesPerSec } from '../congestion/controller.js';
+import { ControlKeySender } from '../crypto/control-keys.js';
+import { PathKeySchedule } from '../crypto/key-schedule.js';
+import {
+  DATA_KEY_MATERIAL_BYTES,
+  generateDataKeyMaterial,
+  PayloadKey,
+  PayloadRecordCipher,
+  sealedSize,
+} from '../crypto/payload-records.js';
+import type { DatagramEndpoint, TransmitInfo } from '../endpoint-io.js';
+import { BackpressureError, InvalidArgumentError, StaleHandleError } from '../errors.js';
+import { AdmissionResult, NotifyAdmission } from '../notify-admission.js';
+import { Pacer } from '../pacer.js';
+import { derivePskPathSecret } from '../path-secret-map.js';
+import { PEER_HEALTH_TIME_NONE, PeerHealthTable, PeerState, TRANSITION_NONE } from '../peer-health.js';
+import { PriorityQueue } from '../priority-queue.js';
+import { FRAGMENT_LIMIT } from '../range-set.js';
+import { ControlDatagramSealer, DatagramOpener, OpenResult, SEAL_NO_ROOM } from '../secure-datagram.js';
+import { TIMER_NONE, TimingWheel } from '../timing-wheel.js';
+import { copyBytes, EMPTY_BYTES, readU16 } from '../wire/bytes.js';
+import {
+  ACK_RANGES_MAX,
+  AcceptStatus,
+  CONTROL_OVERHEAD,
+  DATA_CHUNK_HEADER_SIZE,
+  DATA_HEADER_SIZE,
+  DatagramKind,
+  ENCODE_FULL,
+  ENCODE_NO_ROOM,
+  MESSAGE_HEADER_SIZE,
+  MessageType,
+  NotifyFlag,
+  PULL_RANGES_MAX,
+  PullFlag,
+  RangeAckFlag,
+  StatusCode,
+  TransferKind,
+  UNKNOWN_PATH_SECRET_SIZE,
+  WIRE_VERSION,
+} from '../wire/constants.js';
+import { decodeMessageBody, MessageViews } from '../wire/control-body.js';
+import {
+  DataChunkView,
+  decodeDataChunk,
+  encodeDataChunkHeader,
+  encodeDataDatagramHeader,
+} from '../wire/data-chunks.js';
+import { DecodeReason } from '../wire/decode-result.js';
+import { MessageIterator } from '../wire/message-iterator.js';
+import { encodeProbe, encodeProbeResponse, ProbeView } from '../wire/probe-messages.js';
+import {
+  CancelPullView,
+  encodeCancelPull,
+  encodePullRequest,
+  encodeRangeAck,
+  PullRequestView,
+  RangeAckView,
+} from '../wire/pull-messages.js';
+import {
+  encodeFlowReset,
+  encodeTransferAccept,
+  encodeTransferChallengeResponse,
+  FlowResetView,
+  TransferAcceptView,
+  TransferChallengeView,
+} from '../wire/transfer-messages.js';
+import {
+  appendNotifyEntry,
+  beginTransferNotify,
+  NotifyEntryView,
+  notifyEntrySizeFor,
+  TRANSFER_NOTIFY_OVERHEAD,
+} from '../wire/transfer-notify.js';
+import { BUFFER_NONE } from './buffer-registry.js';
+import { type EndpointConfig, type EndpointOptions, resolveEndpointConfig } from './config.js';
+import { ARENA_FULL, EventKind, EventQueue, type EventView } from './events.js';
+import { PeerTable, REPLY_NONCE_BYTES, ReplyKind } from './peer-table.js';
+import {
+  NONE,
+  Pending,
+  ReceiverState,
+  Role,
+  SEND_RANGES_MAX,
+  SenderState,
+  TransferFlag,
+  TransferTable,
+} from './transfer-table.js';
+
+/** Negative results of the `submit…` / `respond` commands (a handle is ≥ 0). */
+export const SubmitError = {
+  /** The transfer table is full: retry after transfers finish (backpressure). */
+  WouldBlock: -1,
+  /** The peer index has no path secret (call addPeer first). */
+  UnknownPeer: -2,
+  /** The payload exceeds `payloadBytesMax`, or the header does not fit one datagram. */
+  TooLarge: -3,
+  /** The buffer registry is full: retry after buffers are released (backpressure). */
+  BufferFull: -4,
+  /** The handle names no transfer that can take this command (stale, wrong kind, answered twice). */
+  BadHandle: -5,
+  /** Peer health declared the peer FAILED moments ago: submissions fail fast (`failedHoldUs`). */
+  PeerUnreachable: -6,
+} as const;
+
+/**
+ * Statuses of FAILED events that never travel on the wire (state-machines.md#conventions): they
+ * sit above the wire's status codes (0 … 12).
+ */
+export const LocalStatus = {
+  /** Peer health declared the peer FAILED (its probes went unanswered). */
+  PeerUnreachable: 256,
+  /** A cascading causality dependency failed (not produced yet: causality is not integrated). */
+  DependencyFailed: 257,
+} as const;
+
+/** Timer kinds (one armed timer per transfer slot). */
+const Timer = {
+  Notify: 1,
+  Liveness: 2,
+  Data: 3,
+  Response: 4,
+  Pull: 5,
+  TimeWait: 6,
+  /** Per-peer health timer (target = ~peer). */
+  Health: 7,
+  /** Between attempts (QUEUED (backoff)). */
+  Backoff: 8,
+} as const;
+
+/** Counters exported by {@link Endpoint.counters} (index = position). */
+export const ENDPOINT_COUNTER_NAMES = [
+  'datagramsReceived',
+  'datagramsRejected',
+  'controlDatagramsSent',
+  'dataDatagramsSent',
+  'notifyEntriesSent',
+  'notifyRetransmits',
+  'pullsSent',
+  'pullRetransmits',
+  'chunksReceived',
+  'chunksDropped',
+  'chunkBytesReceived',
+  'chunkBytesDuplicate',
+  'recordsFailed',
+  'deliveriesRefused',
+  'tailProbes',
+  'sendRangesDropped',
+  'notifiesRejected',
+  'payloadBytesSent',
+  'wireBytesSent',
+  'eventsIgnored',
+  'acceptsQueued',
+  'creditStalls',
+  'pacingStalls',
+  'probesSent',
+  'peersFailed',
+  'peersReset',
+  'attemptsRetried',
+] as const;
+
+const C = {
+  datagramsReceived: 0,
+  datagramsRejected: 1,
+  controlDatagramsSent: 2,
+  dataDatagramsSent: 3,
+  notifyEntriesSent: 4,
+  notifyRetransmits: 5,
+  pullsSent: 6,
+  pullRetransmits: 7,
+  chunksReceived: 8,
+  chunksDropped: 9,
+  chunkBytesReceived: 10,
+  chunkBytesDuplicate: 11,
+  recordsFailed: 12,
+  deliveriesRefused: 13,
+  tailProbes: 14,
+  sendRangesDropped: 15,
+  notifiesRejected: 16,
+  payloadBytesSent: 17,
+  wireBytesSent: 18,
+  eventsIgnored: 19,
+  acceptsQueued: 20,
+  creditStalls: 21,
+  pacingStalls: 22,
+  probesSent: 23,
+  peersFailed: 24,
+  peersReset: 25,
+  attemptsRetried: 26,
+} as const;
+
+/** PSK material of a peer for {@link Endpoint.addPeer}. */
+export interface PeerPsk {
+  /** The pre-shared secret (≥ 16 bytes). */
+  readonly psk: Uint8Array;
+  /** This host's identity. */
+  readonly localIdentity: Uint8Array;
+  /** The peer's identity. */
+  readonly peerIdentity: Uint8Array;
+  /** Session epoch both sides agreed on (default 0). */
+  readonly epoch?: number;
+}
+
+/** Per-transfer options of the `submit…` commands. */
+export interface SubmitOptions {
+  /** 0 (highest) … 7 (default 3). */
+  readonly priority?: number;
+  /** Application metadata (u32), e.g. a method id. */
+  readonly metadata?: number;
+  /** Application header (≤ what fits one datagram with the notify entry); copied. */
+  readonly header?: Uint8Array;
+  /**
+   * Causality (opt-in): give the transfer a token others may depend on (`tokenOf(handle)`).
+   * Implied by `dependsOn`.
+   */
+  readonly causal?: boolean;
+  /** Tokens of live transfers this one waits for (CausalityMap tokens; see `dependencyKinds`). */
+  readonly dependsOn?: ArrayLike<number>;
+  /** One DependencyKind for all dependencies or one per dependency (default ResponseReceivedCascade). */
+  readonly dependencyKinds?: ArrayLike<number> | number;
+  /**
+   * Attempts at most (default 1 = no retries). A notify answered ACCEPT REJECTED(OVERLOADED or
+   * LIMIT_EXCEEDED) is re-attempted under the same transfer id after timeout(attempt) while attempts
+   * are left (never for responses).
+   */
+  readonly attemptsMax?: number;
+}
+
+const TWO_POW_32 = 2 ** 32;
+/** UNKNOWN_PATH_SECRET replies waiting for pollTransmit. */
+const RESET_REPLIES_MAX = 16;
+const PRIORITY_DEFAULT = 3;
+
+/**
+ * One worker's sans-IO protocol engine (quinn-proto style, STYLE.md).
+ *
+ * **Polling order** (the driver's loop; see endpoint-io.ts):
+ * 1. `handleDatagram(now, …)` for every received datagram;
+ * 2. `handleTimeout(now)` when `now ≥ pollTimeoutUs()`;
+ * 3. application commands (`submitRequest`, `submitBulk`, `respond`) at any time between calls;
+ * 4. `pollTransmit(now, out, off, info)` until it returns 0 — each call writes at most one
+ *    datagram; peers are served round-robin, at most `transmitsPerPeerRoundMax` datagrams per peer
+ *    per round; control datagrams (replies, verdicts, pulls, notifies) go before DATA;
+ * 5. `pollEvent(view)` until it returns false (events are also produced by steps 1–2);
+ * 6. sleep until `pollTimeoutUs()`, a datagram, or new application work.
+ *
+ * Time is always passed in (µs); output buffers belong to the caller; no input from the network
+ * ever throws out of the engine.
+ */
+export class Endpoint implements DatagramEndpoint {
+  /** The resolved configuration. */
+  readonly config: EndpointConfig;
+  /** The transfer table (read-only use outside the engine). */
+  readonly transfers: TransferTable;
+  /** The peer table (read-only use outside the engine). */
+  readonly peers: PeerTable;
+  /** Counters by {@link ENDPOINT_COUNTER_NAMES}. */
+  readonly counters: Float64Array;
+  /** The datagram opener (owns the path-secret map). */
+  readonly opener: DatagramOpener;
+  /** Notify admission (replay window, challenges). */
+  readonly admission: NotifyAdmission;
+  /** Pending events. */
+  readonly events: EventQueue;
+  /** Peer health (state-machines.md#peer-health). */
+  readonly health: PeerHealthTable;
+  /** The causality map transfers with `causal` / `dependsOn` use (injected or private). */
+  readonly causality: CausalityMap;
+
+  private readonly wheel: TimingWheel;
+  private readonly backoff: BackoffPolicy;
+  private readonly pullQueue: PriorityQueue;
+  private readonly cipher: PayloadRecordCipher;
+  private readonly iterator: MessageIterator;
+  private readonly views: MessageViews;
+  private readonly entry: NotifyEntryView;
+  private readonly acceptView: TransferAcceptView;
+  private readonly pullView: PullRequestView;
+  private readonly ackView: RangeAckView;
+  private readonly resetView: FlowResetView;
+  private readonly challengeView: TransferChallengeView;
+  private readonly chunk: DataChunkView;
+  private readonly missingScratch: Float64Array;
+  private readonly keyScratch: Uint8Array;
+  private readonly blocked: Int32Array;
+  private blockedCount: number;
+  private nextPullId: number;
+  private pullOutstandingTotal: number;
+  private reassemblyInUse: number;
+  private nowUs: number;
+  private readonly chunkMax: number;
+  private readonly cancelView: CancelPullView;
+  private readonly workCounted: Uint8Array;
+  private receiversLive: number;
+  private readonly resetReplies: Uint8Array;
+  private readonly resetReplyPeers: Int32Array;
+  private resetReplyCount: number;
+  private readonly healthDirty: Uint8Array;
+  private readonly dirtyPeers: Int32Array;
+  private dirtyCount: number;
+  private readonly causalToken: Float64Array;
+  private readonly depsWaiting: Uint8Array;
+  private readonly tokenSlot: Map<number, number>;
+  private readonly causalityTokens: Float64Array;
+  private readonly causalityOutcomes: Uint8Array;
+  private readonly peerTimer: Int32Array;
+  private nextProbeId: number;
+  private readonly probeView: ProbeView;
+  private activeReceivers: number;
+  private queuedHead: number;
+  private queuedTail: number;
+  private reassemblyPeak: number;
+  private readonly pullPacer: Pacer;
+  private readonly sendPacers: Pacer[];
+  private readonly peerDesiredKiBps: Float64Array;
+  private readonly pacedPeers: Int32Array;
+  private pacedCount: number;
+  private pacingWakeUs: number;
+  private readonly desiredRateKiBps: number;
+
+  constructor(options: EndpointOptions) {
+    const config = resolveEndpointConfig(options);
+    this.config = config;
+    this.transfers = new TransferTable(config.transfersMax, config.workerId);
+    this.peers = new PeerTable(config.peersMax, config.repliesPerPeerMax);
+    this.counters = new Float64Array(ENDPOINT_COUNTER_NAMES.length);
+    this.opener = new DatagramOpener({
+      provider: config.provider,
+      pathSecrets: {
+        capacity: Math.max(4, config.peersMax * 2),
+        peerSlotCapacity: config.peersMax,
+        maxSecretsPerPeer: 2,
+        minAgeUs: 0,
+        graceUs: 5_000_000,
+        replayWindowBits: 4096,
+        replayWindowCapacity: Math.max(4, config.peersMax * 4),
+        replayWindowsPerSecretMax: 4,
+      },
+      ...(config.statelessResetKey === undefined ? {} : { statelessResetKey: config.statelessResetKey }),
+    });
+    this.admission = new NotifyAdmission({
+      pathSecrets: this.opener.pathSecrets,
+      random: config.provider,
+      challengeCapacity: config.challengeCapacity,
+      challengesPerPeerMax: Math.min(64, config.challengeCapacity),
+      rtt: { smoothedRttUs: (peer: number) => this.srttUs(peer) },
+      knownTransfers: {
+        isKnownTransfer: (peer: number, hi: number, lo: number) => this.transfers.findReceiver(peer, hi, lo) !== NONE,
+      },
+    });
+    // Terminal events are never refused: room for one per transfer slot twice over beyond eventsMax.
+    this.events = new EventQueue(config.eventsMax + 2 * config.transfersMax, config.eventArenaBytes);
+    this.wheel = new TimingWheel({ timerCapacity: config.transfersMax + config.peersMax });
+    this.health = new PeerHealthTable({ capacity: config.peersMax, ...config.peerHealth });
+    this.workCounted = new Uint8Array(config.transfersMax);
+    this.receiversLive = 0;
+    this.resetReplies = new Uint8Array(RESET_REPLIES_MAX * UNKNOWN_PATH_SECRET_SIZE);
+    this.resetReplyPeers = new Int32Array(RESET_REPLIES_MAX);
+    this.resetReplyCount = 0;
+    this.healthDirty = new Uint8Array(config.peersMax);
+    this.dirtyPeers = new Int32Array(config.peersMax);
+    this.dirtyCount = 0;
+    this.causality = config.causality ?? new CausalityMap();
+    this.causalToken = new Float64Array(config.transfersMax);
+    this.depsWaiting = new Uint8Array(config.transfersMax);
+    this.tokenSlot = new Map<number, number>();
+    this.causalityTokens = new Float64Array(64);
+    this.causalityOutcomes = new Uint8Array(64);
+    this.peerTimer = new Int32Array(config.peersMax).fill(NONE);
+    this.nextProbeId = 1;
+    this.backoff = new BackoffPolicy({
+      phaseTimeoutMinUs: config.phaseTimeoutMinUs,
+      phaseTimeoutMaxUs: config.phaseTimeoutMaxUs,
+    });
+    this.pullQueue = new PriorityQueue({ capacity: config.transfersMax });
+    this.cipher = new PayloadRecordCipher({ provider: config.provider });
+    this.iterator = new MessageIterator();
+    this.views = new MessageViews();
+    this.entry = new NotifyEntryView();
+    this.acceptView = new TransferAcceptView();
+    this.pullView = new PullRequestView();
+    this.ackView = new RangeAckView();
+    this.resetView = new FlowResetView();
+    this.challengeView = new TransferChallengeView();
+    this.chunk = new DataChunkView();
+    this.missingScratch = new Float64Array(2 * PULL_RANGES_MAX);
+    this.keyScratch = new Uint8Array(DATA_KEY_MATERIAL_BYTES);
+    this.blocked = new Int32Array(config.transfersMax);
+    this.blockedCount = 0;
+    this.nextPullId = 1;
+    this.pullOutstandingTotal = 0;
+    this.reassemblyInUse = 0;
+    this.nowUs = 0;
+    this.chunkMax = config.datagramSizeMax - DATA_HEADER_SIZE - DATA_CHUNK_HEADER_SIZE;
+    this.activeReceivers = 0;
+    this.cancelView = new CancelPullView();
+    this.probeView = new ProbeView();
+    this.queuedHead = NONE;
+    this.queuedTail = NONE;
+    this.reassemblyPeak = 0;
+    this.pullPacer = new Pacer({ burstBytesMax: config.pullBytes, bytesPerSecond: config.receiveRateBytesPerSecond });
+    this.sendPacers = [];
+    for (let i = 0; i < config.peersMax; i++) {
+      this.sendPacers.push(new Pacer({ burstBytesMax: 65536, bytesPerSecond: config.sendRateBytesPerSecond }));
+    }
+    this.peerDesiredKiBps = new Float64Array(config.peersMax);
+    this.pacedPeers = new Int32Array(config.peersMax);
+    this.pacedCount = 0;
+    this.pacingWakeUs = Number.POSITIVE_INFINITY;
+    this.desiredRateKiBps = Number.isFinite(config.receiveRateBytesPerSecond)
+      ? Math.min(0xffffffff, Math.floor(config.receiveRateBytesPerSecond / 1024))
+      : 0;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Getters (state sizes; all return to zero at quiescence)
+
+  /** Live transfer slots (senders, receivers, time-wait records). */
+  get transfersLive(): number {
+    return this.transfers.liveCount;
+  }
+  /** Receiver index entries. */
+  get receiversIndexed(): number {
+    return this.transfers.indexedCount;
+  }
+  /** Active timers. */
+  get timersActive(): number {
+    return this.wheel.size;
+  }
+  /** Transfers waiting in the pull scheduler. */
+  get pullsQueued(): number {
+    return this.pullQueue.size;
+  }
+  /** Bytes pulled and not yet received. */
+  get pullBytesOutstanding(): number {
+    return this.pullOutstandingTotal;
+  }
+  /** Reassembly bytes held by receiver transfers in flight. */
+  get reassemblyBytesInUse(): number {
+    return this.reassemblyInUse;
+  }
+  /** Buffer receivers accepted, pulling or reassembling (not QUEUED, not finished). */
+  get receiversActive(): number {
+    return this.activeReceivers;
+  }
+  /** Largest reassembly memory held at once. */
+  get reassemblyBytesPeak(): number {
+    return this.reassemblyPeak;
+  }
+  /** Held (challenged) notifies. */
+  get heldNotifies(): number {
+    return this.admission.heldCount;
+  }
+  /** A counter by name. */
+  counter(name: (typeof ENDPOINT_COUNTER_NAMES)[number]): number {
+    return this.counters[ENDPOINT_COUNTER_NAMES.indexOf(name)] as number;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Commands
+
+  /**
+   * Installs the PSK path secret shared with peer `peer` (spec: replay-and-secrets.md#psk) and
+   * creates its control-key sender. The peer index is what the driver uses for addresses.
+   */
+  addPeer(peer: number, material: PeerPsk, nowUs: number): void {
+    if (!(Number.isInteger(peer) && peer >= 0 && peer < this.config.peersMax)) {
+      throw new InvalidArgumentError(`peer must be an integer in [0, ${this.config.peersMax}), got ${peer}`);
+    }
+    if (this.peers.active[peer] === 1) throw new InvalidArgumentError(`peer ${peer} already added`);
+    const provider = this.config.provider;
+    const derived = derivePskPathSecret(provider, {
+      psk: material.psk,
+      localIdentity: material.localIdentity,
+      peerIdentity: material.peerIdentity,
+      epoch: material.epoch ?? 0,
+      version: WIRE_VERSION,
+    });
+    this.opener.pathSecrets.insert({
+      id: derived.id,
+      secret: derived.secret,
+      peerSlot: peer,
+      localDirection: derived.localDirection,
+      version: WIRE_VERSION,
+      peerResetTag: derived.peerResetTag,
+      nowUs,
+    });
+    const schedule = new PathKeySchedule(provider, derived.secret);
+    derived.secret.fill(0);
+    const keys = new ControlKeySender({ schedule, workerId: this.config.workerId, direction: derived.localDirection });
+    this.peers.sealers[peer] = new ControlDatagramSealer({ keys, pathSecretId: derived.id });
+    this.peers.active[peer] = 1;
+    this.peers.nextNotifySeq[peer] = 1;
+    this.peers.notifyCredit[peer] = this.config.notifyCreditInitial;
+    this.peers.lastHeardUs[peer] = -1;
+    this.peers.rtt[peer]?.reset();
+    this.peerDesiredKiBps[peer] = 0;
+    this.sendPacers[peer]?.setRate(nowUs, this.config.sendRateBytesPerSecond);
+    this.health.reset(peer, nowUs);
+  }
+
+  /**
+   * Submits a unary request to `peer`: `payload[offset, offset + length)` is copied (inline) or
+   * sealed once into a buffer. Returns the request's handle (≥ 0) or a {@link SubmitError}. The
+   * outcome arrives as a RESPONSE_RECEIVED or FAILED event naming the handle.
+   */
+  submitRequest(peer: number, payload: Uint8Array, offset: number, length: number, options?: SubmitOptions): number {
+    return this.submit(peer, TransferKind.UnaryRequest, payload, offset, length, options, 0, 0);
+  }
+
+  /** Submits a one-way BULK transfer; COMPLETED or FAILED follows. */
+  submitBulk(peer: number, payload: Uint8Array, offset: number, length: number, options?: SubmitOptions): number {
+    return this.submit(peer, TransferKind.Bulk, payload, offset, length, options, 0, 0);
+  }
+
+  /**
+   * Answers the request `requestHandle` (from a REQUEST_RECEIVED event) with a RESPONSE transfer.
+   * Returns the response's handle or a {@link SubmitError} (BadHandle when the request is unknown,
+   * already answered, or was reset by the requester).
+   */
+  respond(requestHandle: number, payload: Uint8Array, offset: number, length: number, options?: SubmitOptions): number {
+    const t = this.transfers;
+    const request = t.slotOfHandle(requestHandle);
+    if (
+      request === NONE ||
+      t.role[request] !== Role.Receiver ||
+      t.kind[request] !== TransferKind.UnaryRequest ||
+      ((t.flags[request] as number) & TransferFlag.AwaitingRespond) === 0
+    ) {
+      return SubmitError.BadHandle;
+    }
+    const handle = this.submit(
+      t.peer[request] as number,
+      TransferKind.Response,
+      payload,
+      offset,
+      length,
+      options,
+      t.peerIdHi[request] as number,
+      t.peerIdLo[request] as number,
+    );
+    if (handle < 0) return handle;
+    t.flags[request] = ((t.flags[request] as number) & ~TransferFlag.AwaitingRespond) | TransferFlag.Responded;
+    this.arm(request, Timer.TimeWait, this.nowUs, this.config.timeWaitUs);
+    return handle;
+  }
+
+  /**
+   * Broadcast: one payload, sealed once into one buffer, sent as an independent BULK transfer to
+   * each of `peers` (the buffer is reference counted, one reference per transfer; a slow or failed
+   * peer never blocks the others). Writes one handle per peer into `handlesOut` and returns the
+   * number of peers, or a {@link SubmitError} (all or nothing: on an error nothing was submitted).
+   */
+  submitBroadcast(
+    peers: ArrayLike<number>,
+    payload: Uint8Array,
+    offset: number,
+    length: number,
+    handlesOut: Float64Array,
+    options?: SubmitOptions,
+  ): number {
+    const count = peers.length;
+    if (handlesOut.length < count) throw new InvalidArgumentError('handlesOut must hold one handle per peer');
+    if (count === 0) return 0;
+    if (this.transfers.capacity - this.transfers.liveCount < count) return SubmitError.WouldBlock;
+    for (let i = 0; i < count; i++) {
+      const peer = peers[i] as number;
+      if (!(Number.isInteger(peer) && peer >= 0 && peer < this.config.peersMax) || this.peers.active[peer] !== 1) {
+        return SubmitError.UnknownPeer;
+      }
+    }
+    const first = this.submit(peers[0] as number, TransferKind.Bulk, payload, offset, length, options, 0, 0);
+    if (first < 0) return first;
+    handlesOut[0] = first;
+    const t = this.transfers;
+    const source = t.slotOfHandle(first);
+    for (let i = 1; i < count; i++) {
+      const peer = peers[i] as number;
+      const slot = t.allocate(Role.Sender, peer);
+      assert(slot !== NONE, 'broadcast slots were checked');
+      this.copySender(source, slot);
+      const buffer = t.buffer[source] as number;
+      if (buffer !== NONE) this.config.buffers.retain(buffer);
+      this.waitPush(peer, slot, false);
+      handlesOut[i] = t.handleOf(slot);
+    }
+    return count;
+  }
+
+  /** Copies a fresh (QUEUED) sender's description into another slot (same buffer or inline bytes). */
+  private copySender(from: number, to: number): void {
+    const t = this.transfers;
+    t.flags[to] = t.flags[from] as number;
+    t.inlineRef[to] = t.inlineRef[from] ?? null;
+    t.buffer[to] = t.buffer[from] as number;
+    t.sealedBytes[to] = t.sealedBytes[from] as number;
+    t.recordSizeLog2[to] = t.recordSizeLog2[from] as number;
+    t.kind[to] = t.kind[from] as number;
+    t.priority[to] = t.priority[from] as number;
+    t.payloadBytes[to] = t.payloadBytes[from] as number;
+    t.metadata[to] = t.metadata[from] as number;
+    t.hasMetadata[to] = t.hasMetadata[from] as number;
+    t.headerRef[to] = t.headerRef[from] ?? null;
+    t.attemptsLeft[to] = t.attemptsLeft[from] as number;
+    t.state[to] = SenderState.Queued;
+    t.pending[to] = Pending.Notify;
+  }
+
+  /**
+   * Cancels a transfer by handle: a sender transfer (request, response, bulk) ends CANCELLED
+   * (FLOW_RESET to the peer if anything was sent; a FAILED event with status CANCELLED follows);
+   * a delivered request not yet answered is refused with `status` (default CANCELLED; e.g.
+   * APPLICATION_ERROR), which fails the requester's request with that status. Returns false when
+   * the handle names nothing cancellable.
+   *
+   * spec: state-machines.md#sender-transfer (any non-terminal × app cancel)
+   */
+  cancel(handle: number, status: number = StatusCode.Cancelled): boolean {
+    if (!(Number.isInteger(status) && status > StatusCode.Ok && status <= 12)) {
+      throw new InvalidArgumentError(`cancel status must be a non-OK status code, got ${status}`);
+    }
+    const t = this.transfers;
+    const slot = t.slotOfHandle(handle);
+    if (slot === NONE) return false;
+    if (t.role[slot] === Role.Sender) {
+      this.failSender(slot, status, t.state[slot] !== SenderState.Queued);
+      return true;
+    }
+    if (t.state[slot] === ReceiverState.Offered) {
+      // The application refuses the offer: no event (it asked), the sender fails with `status`.
+      t.flags[slot] = (t.flags[slot] as number) & ~TransferFlag.Visible;
+      this.failReceiver(slot, status, true, this.nowUs);
+      return true;
+    }
+    if (((t.flags[slot] as number) & TransferFlag.AwaitingRespond) === 0) return false;
+    t.flags[slot] = (t.flags[slot] as number) & ~TransferFlag.AwaitingRespond;
+    t.state[slot] = ReceiverState.Cancelled;
+    t.resetStatus[slot] = status;
+    this.replyFlowReset(
+      t.peer[slot] as number,
+      t.peerIdHi[slot] as number,
+      t.peerIdLo[slot] as number,
+      t.ids.idHi(slot),
+      t.ids.idLo(slot),
+      status,
+    );
+    this.arm(slot, Timer.TimeWait, this.nowUs, this.config.timeWaitUs);
+    return true;
+  }
+
+  private submit(
+    peer: number,
+    kind: number,
+    payload: Uint8Array,
+    offset: number,
+    length: number,
+    options: SubmitOptions | undefined,
+    replyToHi: number,
+    replyToLo: number,
+  ): number {
+    const config = this.config;
+    if (!(Number.isInteger(peer) && peer >= 0 && peer < config.peersMax) || this.peers.active[peer] !== 1) {
+      return SubmitError.UnknownPeer;
+    }
+    if (!(Number.isInteger(offset) && Number.isInteger(length) && offset >= 0 && length >= 0)) {
+      throw new InvalidArgumentError('payload offset and length must be non-negative integers');
+    }
+    if (offset + length > payload.length) throw new InvalidArgumentError('payload region out of bounds');
+    const priority = options?.priority ?? PRIORITY_DEFAULT;
+    if (!(Number.isInteger(priority) && priority >= 0 && priority <= 7)) {
+      throw new InvalidArgumentError(`priority must be an integer in [0, 7], got ${priority}`);
+    }
+    const metadata = options?.metadata;
+    if (metadata !== undefined && !(Number.isInteger(metadata) && metadata >= 0 && metadata <= 0xffffffff)) {
+      throw new InvalidArgumentError('metadata must be a u32');
+    }
+    const header = options?.header;
+    const attemptsMax = options?.attemptsMax ?? 1;
+    if (!(Number.isInteger(attemptsMax) && attemptsMax >= 1 && attemptsMax <= 255)) {
+      throw new InvalidArgumentError(`attemptsMax must be an integer in [1, 255], got ${attemptsMax}`);
+    }
+    if (length > config.payloadBytesMax) return SubmitError.TooLarge;
+    let flags = 0;
+    if (kind === TransferKind.Response) flags |= NotifyFlag.HasReplyTo;
+    if (metadata !== undefined) flags |= NotifyFlag.HasMetadata;
+    if (header !== undefined) flags |= NotifyFlag.HasHeader;
+    const headerLength = header?.length ?? 0;
+    const room = config.datagramSizeMax - CONTROL_OVERHEAD - TRANSFER_NOTIFY_OVERHEAD;
+    const inline =
+      length <= config.inlineSizeMax && notifyEntrySizeFor(flags | NotifyFlag.Inline, headerLength, length) <= room;
+    if (!inline && (length === 0 || notifyEntrySizeFor(flags, headerLength, length) > room))
+      return SubmitError.TooLarge;
+    if (this.health.rejectsSubmissions(peer, this.nowUs)) return SubmitError.PeerUnreachable;
+    const t = this.transfers;
+    // Backpressure also when the application does not poll its events.
+    if (this.events.size >= config.eventsMax) return SubmitError.WouldBlock;
+    const slot = t.allocate(Role.Sender, peer);
+    if (slot === NONE) return SubmitError.WouldBlock;
+    if (inline) {
+      t.flags[slot] = TransferFlag.Inline;
+      t.inlineRef[slot] = payload.slice(offset, offset + length);
+    } else {
+      const recordSizeLog2 = config.recordSizeLog2;
+      const sealed = sealedSize(length, 2 ** recordSizeLog2);
+      const buffers = config.buffers;
+      const buffer = buffers.allocate(sealed);
+      if (buffer === BUFFER_NONE) {
+        t.free(slot);
+        return SubmitError.BufferFull;
+      }
+      const material = buffers.keyMaterial(buffer);
+      const materialOffset = buffers.keyMaterialOffset(buffer);
+      generateDataKeyMaterial(config.provider, material, materialOffset);
+      const key = new PayloadKey({
+        provider: config.provider,
+        keyMaterial: material,
+        keyMaterialOffset: materialOffset,
+        bufferIdHi: buffers.idHi(buffer),
+        bufferIdLo: buffers.idLo(buffer),
+        payloadBytes: length,
+        recordSizeLog2,
+        authenticateOnly: false,
+      });
+      this.cipher.sealPayload(key, payload, offset, buffers.bytes(buffer), buffers.bytesOffset(buffer));
+      key.destroy();
+      t.buffer[slot] = buffer;
+      t.sealedBytes[slot] = sealed;
+      t.recordSizeLog2[slot] = recordSizeLog2;
+    }
+    t.kind[slot] = kind;
+    t.priority[slot] = priority;
+    t.payloadBytes[slot] = length;
+    t.attemptsLeft[slot] = kind === TransferKind.Response ? 0 : attemptsMax - 1;
+    if (metadata !== undefined) {
+      t.metadata[slot] = metadata;
+      t.hasMetadata[slot] = 1;
+    }
+    if (header !== undefined) t.headerRef[slot] = header.slice();
+    if (kind === TransferKind.UnaryRequest) t.flags[slot] = (t.flags[slot] as number) | TransferFlag.ExpectsResponse;
+    t.replyToHi[slot] = replyToHi;
+    t.replyToLo[slot] = replyToLo;
+    t.state[slot] = SenderState.Queued;
+    t.pending[slot] = Pending.Notify;
+    if (options?.causal === true || options?.dependsOn !== undefined) {
+      const registered = this.registerCausality(slot, options);
+      if (registered < 0) {
+        this.finishSender(slot);
+        return registered;
+      }
+      if (this.depsWaiting[slot] === 1) return t.handleOf(slot);
+    }
+    // spec: state-machines.md#sender-transfer (IDLE × submit, no dependencies → QUEUED (turn))
+    this.waitPush(peer, slot, false);
+    return t.handleOf(slot);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Input
+
+  /** Processes one received datagram; never throws on its contents. */
+  handleDatagram(nowUs: number, bytes: Uint8Array, offset: number, length: number, peer: number): void {
+    this.nowUs = nowUs;
+    this.bump(C.datagramsReceived, 1);
+    const result = this.opener.open(bytes, offset, length, nowUs);
+    if (result === OpenResult.Ok) {
+      if (this.opener.opened.kind === DatagramKind.Control) this.onControl(nowUs);
+    } else if (result === OpenResult.Data) {
+      this.onData(nowUs, bytes, peer);
+    } else if (result === OpenResult.UnknownPathSecret) {
+      // spec: replay-and-secrets.md#unknown-path-secret — answer (rate-limited) so the peer re-keys.
+      this.bump(C.datagramsRejected, 1);
+      if (this.resetReplyCount < RESET_REPLIES_MAX && peer >= 0 && peer < this.config.peersMax) {
+        const at = this.resetReplyCount * UNKNOWN_PATH_SECRET_SIZE;
+        const written = this.opener.writeUnknownPathSecretReply(
+          this.resetReplies,
+          at,
+          at + UNKNOWN_PATH_SECRET_SIZE,
+          nowUs,
+        );
+        if (written === UNKNOWN_PATH_SECRET_SIZE) this.resetReplyPeers[this.resetReplyCount++] = peer;
+      }
+    } else if (result === OpenResult.PeerLostPathSecret) {
+      const opened = this.opener.opened;
+      if (opened.entryIsCurrent) this.resetPeer(opened.peerSlot, nowUs);
+    } else {
+      this.bump(C.datagramsRejected, 1);
+    }
+    if (this.dirtyCount > 0) this.flushHealth(nowUs);
+  }
+
+  private onControl(nowUs: number): void {
+    const opened = this.opener.opened;
+    const peer = opened.peerSlot;
+    if (!(peer >= 0 && peer < this.config.peersMax) || this.peers.active[peer] !== 1) return;
+    this.peers.lastHeardUs[peer] = nowUs;
+    // spec: state-machines.md#peer-health (any × authenticated datagram)
+    this.health.onPacketReceived(peer, nowUs);
+    const it = this.iterator;
+    const views = this.views;
+    const bytes = opened.bytes;
+    if (it.reset(bytes, opened.bodyOffset, opened.bodyLength, DatagramKind.Control) !== DecodeReason.Ok) return;
+    while (it.hasNext()) {
+      if (it.next() !== DecodeReason.Ok) return;
+      const type = it.type;
+      if (type === MessageType.TransferNotify) {
+        this.onNotifyMessage(nowUs, peer, it.bodyOffset, it.bodyLength);
+        continue;
+      }
+      if (decodeMessageBody(type, bytes, it.bodyOffset, it.bodyLength, views) !== DecodeReason.Ok) return;
+      switch (type) {
+        case MessageType.TransferAccept:
+          this.onAccept(nowUs, peer, views.transferAccept);
+          break;
+        case MessageType.PullRequest:
+          this.onPull(nowUs, peer, views.pullRequest);
+          break;
+        case MessageType.RangeAck:
+          this.onRangeAck(nowUs, peer, views.rangeAck);
+          break;
+        case MessageType.FlowReset:
+          this.onFlowReset(nowUs, peer, views.flowReset);
+          break;
+        case MessageType.ProbeResponse:
+          this.health.onProbeResponse(peer, nowUs);
+          break;
+        case MessageType.Probe: {
+          // spec: state-machines.md#peer-health (any × PROBE from the peer → PROBE_RESPONSE, promptly)
+          const index = this.peers.pushReply(peer, ReplyKind.ProbeResponse);
+          if (index !== NONE) {
+            this.peers.replyAHi[index] = views.probe.probeId;
+            this.peers.replyALo[index] = views.probe.timestampUs;
+          }
+          break;
+        }
+        case MessageType.CancelPull: {
+          const v = views.cancelPull;
+          this.onCancelPull(peer, v.senderTransferIdHi, v.senderTransferIdLo, v.pullId);
+          break;
+        }
+        case MessageType.TransferChallenge:
+          this.onChallenge(peer, views.transferChallenge);
+          break;
+        case MessageType.TransferChallengeResponse: {
+          const released = this.admission.handleChallengeResponse(opened, views.transferChallenge);
+          if (released === AdmissionResult.Released) {
+            const entry = this.admission.released;
+            const known = this.transfers.findReceiver(peer, entry.senderTransferIdHi, entry.senderTransferIdLo);
+            if (known !== NONE) this.onKnownNotify(known);
+            else this.onNewNotify(nowUs, peer, entry);
+          }
+          break;
+        }
+        default:
+          this.bump(C.eventsIgnored, 1);
+      }
+    }
+    this.markHealthDirty(peer);
+  }
+
+  // spec: replay-and-secrets.md#replay-window, state-machines.md#receiver-transfer ((none) × notify)
+  private onNotifyMessage(nowUs: number, peer: number, bodyOffset: number, bodyLength: number): void {
+    const admission = this.admission;
+    admission.admitNotify(this.opener.opened, bodyOffset, bodyLength, nowUs);
+    const entries = admission.notify.entries;
+    for (let i = 0; i < admission.count; i++) {
+      const entry = entries[i] as NotifyEntryView;
+      const result = admission.results[i] as number;
+      if (result === AdmissionResult.Admit) {
+        const known = this.transfers.findReceiver(peer, entry.senderTransferIdHi, entry.senderTransferIdLo);
+        if (known !== NONE) this.onKnownNotify(known);
+        else this.onNewNotify(nowUs, peer, entry);
+      } else if (result === AdmissionResult.KnownTransfer) {
+        const known = this.transfers.findReceiver(peer, entry.senderTransferIdHi, entry.senderTransferIdLo);
+        if (known !== NONE) this.onKnownNotify(known);
+      } else if (result === AdmissionResult.Challenged) {
+        const index = this.peers.pushReply(peer, ReplyKind.Challenge);
+        if (index !== NONE) this.peers.replyStatus[index] = admission.heldSlots[i] as number;
+      }
+    }
+  }
+
+  /** A retransmitted (or replayed) notify of a transfer we hold: re-send the verdict, never deliver twice. */
+  private onKnownNotify(slot: number): void {
+    const t = this.transfers;
+    const state = t.state[slot] as number;
+    if (state === ReceiverState.Failed || state === ReceiverState.Cancelled) {
+      this.replyFlowReset(
+        t.peer[slot] as number,
+        t.peerIdHi[slot] as number,
+        t.peerIdLo[slot] as number,
+        t.ids.idHi(slot),
+        t.ids.idLo(slot),
+        t.resetStatus[slot] as number,
+      );
+      return;
+    }
+    let pending = Pending.Accept;
+    if (state === ReceiverState.Delivered && ((t.flags[slot] as number) & TransferFlag.Inline) === 0)
+      pending |= Pending.RangeAckComplete;
+    this.ctrlMark(slot, pending);
+  }
+
+  // spec: state-machines.md#receiver-transfer ((none) × notify ACCEPT_NEW, NOTIFIED × decide)
+  private onNewNotify(nowUs: number, peer: number, entry: NotifyEntryView): void {
+    const t = this.transfers;
+    const config = this.config;
+    const kind = entry.kind;
+    const inline = (entry.flags & NotifyFlag.Inline) !== 0;
+    let reason: number = StatusCode.Ok;
+    let request = NONE;
+    if (kind === TransferKind.StreamRequestItem || kind === TransferKind.StreamResponseItem) {
+      reason = StatusCode.UnknownStream;
+    } else if (entry.payloadSize > config.payloadBytesMax || (!inline && (entry.flags & NotifyFlag.AuthOnly) !== 0)) {
+      reason = StatusCode.LimitExceeded;
+    } else if (kind === TransferKind.Response) {
+      request = t.ids.resolve(entry.replyToTransferIdHi, entry.replyToTransferIdLo);
+      if (
+        request < 0 ||
+        t.role[request] !== Role.Sender ||
+        t.peer[request] !== peer ||
+        t.kind[request] !== TransferKind.UnaryRequest ||
+        t.state[request] === SenderState.Queued ||
+        t.link[request] !== NONE
+      ) {
+        reason = StatusCode.UnknownTransfer;
+        request = NONE;
+      }
+    }
+    if (reason === StatusCode.Ok && inline && this.events.size >= this.config.eventsMax) {
+      // Delivery refused before any state exists: the sender retransmits later.
+      this.bump(C.deliveriesRefused, 1);
+      return;
+    }
+    // Receivers (time-wait records included) may take at most receiversMax slots, so that answers
+    // (responses) always find room in the table.
+    const slot =
+      reason === StatusCode.Ok && this.receiversLive < config.receiversMax ? t.allocate(Role.Receiver, peer) : NONE;
+    if (slot !== NONE) this.receiversLive++;
+    if (reason === StatusCode.Ok && slot === NONE) reason = StatusCode.Overloaded;
+    if (reason !== StatusCode.Ok) {
+      this.bump(C.notifiesRejected, 1);
+      const index = this.peers.pushReply(peer, ReplyKind.Reject);
+      if (index !== NONE) {
+        this.peers.replyAHi[index] = entry.senderTransferIdHi;
+        this.peers.replyALo[index] = entry.senderTransferIdLo;
+        this.peers.replyStatus[index] = reason;
+      }
+      return;
+    }
+    t.kind[slot] = kind;
+    t.priority[slot] = entry.priority;
+    t.peerIdHi[slot] = entry.senderTransferIdHi;
+    t.peerIdLo[slot] = entry.senderTransferIdLo;
+    t.payloadBytes[slot] = entry.payloadSize;
+    if ((entry.flags & NotifyFlag.HasMetadata) !== 0) {
+      t.metadata[slot] = entry.metadata;
+      t.hasMetadata[slot] = 1;
+    }
+    if (request !== NONE) {
+      // The response proves the request was delivered; its ACCEPT (and credit) may be lost.
+      if (t.state[request] === SenderState.Notifying) this.addCredit(peer);
+      t.link[slot] = request;
+      t.linkGeneration[slot] = t.ids.slots.generationOf(request);
+      t.link[request] = slot;
+      t.linkGeneration[request] = t.ids.slots.generationOf(slot);
+      this.requestDelivered(request, nowUs);
+    }
+    t.indexReceiver(slot);
+    if (inline) {
+      t.flags[slot] = TransferFlag.Inline;
+      const headerLength = (entry.flags & NotifyFlag.HasHeader) !== 0 ? entry.headerLength : 0;
+      const total = headerLength + entry.payloadSize;
+      const at = this.events.reserveArena(total);
+      if (at === ARENA_FULL) {
+        // No room for the bytes: undo and let the sender retransmit.
+        this.bump(C.deliveriesRefused, 1);
+        if (request !== NONE) t.link[request] = NONE;
+        t.unindexReceiver(slot);
+        t.free(slot);
+        this.receiversLive--;
+        return;
+      }
+      const arena = this.events.arena;
+      if (headerLength > 0)
+        arena.set(entry.headerBytes.subarray(entry.headerOffset, entry.headerOffset + headerLength), at);
+      arena.set(
+        entry.inlineBytes.subarray(entry.inlineOffset, entry.inlineOffset + entry.payloadSize),
+        at + headerLength,
+      );
+      t.state[slot] = ReceiverState.Delivered;
+      this.ctrlMark(slot, Pending.Accept);
+      this.deliver(slot, nowUs, arena, at, headerLength, arena, at + headerLength);
+      return;
+    }
+    if ((entry.flags & NotifyFlag.HasHeader) !== 0) {
+      t.headerRef[slot] = entry.headerBytes.slice(entry.headerOffset, entry.headerOffset + entry.headerLength);
+    }
+    t.recordSizeLog2[slot] = entry.recordSizeLog2;
+    t.sealedBytes[slot] = sealedSize(entry.payloadSize, 2 ** entry.recordSizeLog2);
+    // Data key and IV are contiguous in the entry (key at +9, IV at +41 of the buffer reference).
+    const keyMaterial = this.keyScratch;
+    keyMaterial.set(entry.dataKeyBytes.subarray(entry.dataKeyOffset, entry.dataKeyOffset + 32), 0);
+    keyMaterial.set(entry.dataIvBytes.subarray(entry.dataIvOffset, entry.dataIvOffset + 12), 32);
+    t.payloadKey[slot] = new PayloadKey({
+      provider: config.provider,
+      keyMaterial,
+      bufferIdHi: entry.bufferIdHi,
+      bufferIdLo: entry.bufferIdLo,
+      payloadBytes: entry.payloadSize,
+      recordSizeLog2: entry.recordSizeLog2,
+      authenticateOnly: false,
+    });
+    keyMaterial.fill(0);
+    if (kind === TransferKind.Bulk && config.applicationBulkDestination) {
+      // The application places this payload: offer it (ACCEPT QUEUED until acceptBulk).
+      if (this.events.size >= config.eventsMax) {
+        this.bump(C.deliveriesRefused, 1);
+        t.unindexReceiver(slot);
+        t.free(slot);
+        this.receiversLive--;
+        return;
+      }
+      t.state[slot] = ReceiverState.Offered;
+      t.flags[slot] = (t.flags[slot] as number) | TransferFlag.Visible;
+      this.ctrlMark(slot, Pending.Accept);
+      const header = t.headerRef[slot] ?? null;
+      this.events.push(
+        EventKind.BulkOffered,
+        t.handleOf(slot),
+        peer,
+        kind,
+        0,
+        t.metadata[slot] as number,
+        header,
+        0,
+        header?.length ?? 0,
+        null,
+        0,
+        entry.payloadSize,
+      );
+      return;
+    }
+    this.ctrlMark(slot, Pending.Accept);
+    this.queueOrActivate(slot);
+  }
+
+  private queueOrActivate(slot: number): void {
+    const t = this.transfers;
+    if (this.activeReceivers >= this.config.receiversActiveMax) {
+      // spec: state-machines.md#receiver-transfer (NOTIFIED × decide, no capacity now → ACCEPT QUEUED)
+      t.state[slot] = ReceiverState.Queued;
+      this.bump(C.acceptsQueued, 1);
+      t.waitNext[slot] = NONE;
+      if (this.queuedTail === NONE) this.queuedHead = slot;
+      else t.waitNext[this.queuedTail] = slot;
+      this.queuedTail = slot;
+      return;
+    }
+    this.activateReceiver(slot);
+  }
+
+  /**
+   * Bytes the destination of an offered BULK transfer must provide (its sealed size: the payload
+   * ends up compacted at the start of that region), or -1 when the handle names no offer.
+   */
+  destinationBytesFor(handle: number): number {
+    const t = this.transfers;
+    const slot = t.slotOfHandle(handle);
+    if (slot === NONE || t.state[slot] !== ReceiverState.Offered) return -1;
+    return t.sealedBytes[slot] as number;
+  }
+
+  /**
+   * Accepts an offered BULK transfer (BULK_OFFERED event) into `destination[offset, offset +
+   * destinationBytesFor(handle))`: the payload is reassembled and verified there and delivered at
+   * `destination[offset, offset + payloadLength)` with TRANSFER_RECEIVED. Returns false when the
+   * handle is not an open offer or the region is too small. Refuse an offer with `cancel(handle)`.
+   */
+  acceptBulk(handle: number, destination: Uint8Array, offset: number): boolean {
+    const t = this.transfers;
+    const slot = t.slotOfHandle(handle);
+    if (slot === NONE || t.state[slot] !== ReceiverState.Offered) return false;
+    const sealed = t.sealedBytes[slot] as number;
+    if (!(Number.isInteger(offset) && offset >= 0 && offset + sealed <= destination.length)) return false;
+    t.reassembly[slot] = destination;
+    t.reassemblyOffset[slot] = offset;
+    t.recordDone[slot] = new Uint8Array((t.payloadKey[slot] as PayloadKey).recordCount);
+    t.rangeSetOf(slot).clear();
+    this.ctrlMark(slot, Pending.Accept);
+    this.queueOrActivate(slot);
+    return true;
+  }
+
+  // spec: state-machines.md#receiver-transfer (NOTIFIED × decide / QUEUED × capacity freed → ACCEPTED)
+  private activateReceiver(slot: number): void {
+    const t = this.transfers;
+    this.activeReceivers++;
+    t.state[slot] = ReceiverState.Accepted;
+    this.pullQueue.push(slot, t.priority[slot] as number);
+  }
+
+  /** A buffer receiver stopped being active: promote the oldest QUEUED one (another ACCEPT follows). */
+  private receiverInactive(): void {
+    this.activeReceivers--;
+    const t = this.transfers;
+    while (this.queuedHead !== NONE && this.activeReceivers < this.config.receiversActiveMax) {
+      const slot = this.queuedHead;
+      this.queuedHead = t.waitNext[slot] as number;
+      if (this.queuedHead === NONE) this.queuedTail = NONE;
+      t.waitNext[slot] = NONE;
+      this.activateReceiver(slot);
+      this.ctrlMark(slot, Pending.Accept);
+    }
+  }
+
+  private queuedRemove(slot: number): void {
+    const t = this.transfers;
+    let prev = NONE;
+    let cur = this.queuedHead;
+    while (cur !== NONE && cur !== slot) {
+      prev = cur;
+      cur = t.waitNext[cur] as number;
+    }
+    if (cur === NONE) return;
+    const next = t.waitNext[slot] as number;
+    if (prev === NONE) this.queuedHead = next;
+    else t.waitNext[prev] = next;
+    if (this.queuedTail === slot) this.queuedTail = prev;
+    t.waitNext[slot] = NONE;
+  }
+
+  /** A request's response arrived: the request was certainly delivered (its ACCEPT / COMPLETE may be lost). */
+  private requestDelivered(request: number, nowUs: number): void {
+    const t = this.transfers;
+    const state = t.state[request] as number;
+    if (state === SenderState.AwaitingResponse) return;
+    this.causalSent(request);
+    this.dataDrop(request);
+    this.releaseBuffer(request);
+    this.waitRemove(request);
+    t.state[request] = SenderState.AwaitingResponse;
+    this.disarm(request);
+    if (Number.isFinite(this.config.responseTimeoutUs)) {
+      this.arm(request, Timer.Response, nowUs, this.config.responseTimeoutUs);
+    }
+  }
+
+  // spec: state-machines.md#sender-transfer (NOTIFYING / HELD × TRANSFER_ACCEPT)
+  private onAccept(nowUs: number, peer: number, view: TransferAcceptView): void {
+    const t = this.transfers;
+    const slot = t.ids.resolve(view.senderTransferIdHi, view.senderTransferIdLo);
+    if (slot < 0 || t.role[slot] !== Role.Sender || t.peer[slot] !== peer) {
+      if (view.status !== AcceptStatus.Rejected) {
+        this.replyFlowReset(
+          peer,
+          view.senderTransferIdHi,
+          view.senderTransferIdLo,
+          view.receiverTransferIdHi,
+          view.receiverTransferIdLo,
+          StatusCode.UnknownTransfer,
+        );
+      }
+      return;
+    }
+    const state = t.state[slot] as number;
+    if (state !== SenderState.Notifying && state !== SenderState.Held) return;
+    if (view.status === AcceptStatus.Rejected) {
+      const reason = view.reasonCode;
+      if (
+        (reason === StatusCode.Overloaded || reason === StatusCode.LimitExceeded) &&
+        (t.attemptsLeft[slot] as number) > 0
+      ) {
+        // spec: state-machines.md#sender-transfer (NOTIFYING × ACCEPT REJECTED, retryable → QUEUED (backoff))
+        this.retryLater(slot, nowUs);
+        return;
+      }
+      // failSender gives the notify's credit back when the transfer is still NOTIFYING.
+      this.failSender(slot, reason, false);
+      return;
+    }
+    // A retransmission still waiting to be packed is obsolete now.
+    this.waitRemove(slot);
+    this.causalSent(slot);
+    this.health.onSuccess(peer, nowUs);
+    if (state === SenderState.Notifying) {
+      this.addCredit(peer);
+      if (((t.flags[slot] as number) & TransferFlag.Retransmitted) === 0) {
+        this.rttSample(peer, nowUs, nowUs - (t.sentAtUs[slot] as number));
+      }
+    }
+    t.peerIdHi[slot] = view.receiverTransferIdHi;
+    t.peerIdLo[slot] = view.receiverTransferIdLo;
+    if (view.status === AcceptStatus.Queued) {
+      t.state[slot] = SenderState.Held;
+      t.exponent[slot] = 0;
+      this.arm(slot, Timer.Liveness, nowUs, -1);
+      return;
+    }
+    if (((t.flags[slot] as number) & TransferFlag.Inline) !== 0) {
+      this.senderDelivered(slot, nowUs);
+      return;
+    }
+    t.state[slot] = SenderState.Accepted;
+    t.exponent[slot] = 0;
+    t.silentExpiries[slot] = 0;
+    this.arm(slot, Timer.Liveness, nowUs, -1);
+  }
+
+  /** A new attempt under the same id after a backoff: the notify goes again (RETRY flag, new credit). */
+  private retryLater(slot: number, nowUs: number): void {
+    const t = this.transfers;
+    if (t.state[slot] === SenderState.Notifying) this.addCredit(t.peer[slot] as number);
+    this.waitRemove(slot);
+    this.setWork(slot, false);
+    t.attemptsLeft[slot] = (t.attemptsLeft[slot] as number) - 1;
+    t.attempt[slot] = (t.attempt[slot] as number) + 1;
+    t.state[slot] = SenderState.Queued;
+    t.flags[slot] = ((t.flags[slot] as number) & ~TransferFlag.Retransmitted) | TransferFlag.RetryAttempt;
+    t.retransmits[slot] = 0;
+    t.silentExpiries[slot] = 0;
+    t.exponent[slot] = Math.min(t.attempt[slot] as number, 31);
+    this.bump(C.attemptsRetried, 1);
+    this.arm(slot, Timer.Backoff, nowUs, -1);
+  }
+
+  /** The receiver holds the whole payload: complete, or wait for the response. */
+  private senderDelivered(slot: number, nowUs: number): void {
+    const t = this.transfers;
+    if (((t.flags[slot] as number) & TransferFlag.ExpectsResponse) !== 0) {
+      this.requestDelivered(slot, nowUs);
+      return;
+    }
+    this.pushEvent(EventKind.Completed, slot, StatusCode.Ok);
+    this.causalEnd(slot, true);
+    this.finishSender(slot);
+  }
+
+  // spec: state-machines.md#sender-transfer (ACCEPTED … DRAINING × PULL_REQUEST)
+  private onPull(nowUs: number, peer: number, view: PullRequestView): void {
+    const t = this.transfers;
+    const slot = t.ids.resolve(view.senderTransferIdHi, view.senderTransferIdLo);
+    if (slot < 0 || t.role[slot] !== Role.Sender || t.peer[slot] !== peer) {
+      this.replyFlowReset(
+        peer,
+        view.senderTransferIdHi,
+        view.senderTransferIdLo,
+        view.receiverTransferIdHi,
+        view.receiverTransferIdLo,
+        StatusCode.UnknownTransfer,
+      );
+      return;
+    }
+    const state = t.state[slot] as number;
+    if (
+      ((t.flags[slot] as number) & TransferFlag.Inline) !== 0 ||
+      state === SenderState.Queued ||
+      state === SenderState.AwaitingResponse
+    ) {
+      return;
+    }
+    if (state === SenderState.Notifying || state === SenderState.Held) {
+      // The ACCEPT was lost or is late: a pull implies acceptance.
+      this.waitRemove(slot);
+      this.causalSent(slot);
+      if (state === SenderState.Notifying) this.addCredit(peer);
+      t.peerIdHi[slot] = view.receiverTransferIdHi;
+      t.peerIdLo[slot] = view.receiverTransferIdLo;
+    }
+    const sealed = t.sealedBytes[slot] as number;
+    const n = view.rangeCount;
+    const lastEnd = (view.rangeOffsets[n - 1] as number) + (view.rangeLengths[n - 1] as number);
+    if (lastEnd > sealed) {
+      this.failSender(slot, StatusCode.ProtocolViolation, true);
+      return;
+    }
+    for (let i = 0; i < n; i++) {
+      const start = view.rangeOffsets[i] as number;
+      this.sendRangePush(slot, start, start + (view.rangeLengths[i] as number), view.pullId);
+    }
+    t.lastPullId[slot] = view.pullId;
+    t.tailProbes[slot] = 0;
+    this.health.onSuccess(peer, nowUs);
+    if (view.desiredRateKiBps !== this.peerDesiredKiBps[peer]) {
+      // spec: protocol.md#pull-request — pace at min(own rate cap, the receiver's desired rate)
+      this.peerDesiredKiBps[peer] = view.desiredRateKiBps;
+      const rateBytes = senderPacingRateBytesPerSec(this.config.sendRateBytesPerSecond, view.desiredRateKiBps);
+      this.sendPacers[peer]?.setRate(nowUs, rateBytes);
+    }
+    if (state !== SenderState.Draining) t.state[slot] = SenderState.ServingPulls;
+    t.exponent[slot] = 0;
+    t.silentExpiries[slot] = 0;
+    this.arm(slot, Timer.Data, nowUs, -1);
+    this.dataPush(peer, slot);
+  }
+
+  // spec: state-machines.md#sender-transfer (SERVING_PULLS, DRAINING × RANGE_ACK)
+  private onRangeAck(nowUs: number, peer: number, view: RangeAckView): void {
+    const t = this.transfers;
+    const slot = t.ids.resolve(view.senderTransferIdHi, view.senderTransferIdLo);
+    if (slot < 0 || t.role[slot] !== Role.Sender || t.peer[slot] !== peer) return;
+    if ((view.flags & RangeAckFlag.Complete) === 0) {
+      // Progress: the receiver is alive and receiving (no per-range bookkeeping: pulls drive sending).
+      t.exponent[slot] = 0;
+      t.silentExpiries[slot] = 0;
+      t.tailProbes[slot] = 0;
+      this.health.onSuccess(peer, nowUs);
+      return;
+    }
+    const state = t.state[slot] as number;
+    if (state === SenderState.Queued || state === SenderState.AwaitingResponse) return;
+    if (state === SenderState.Notifying) this.addCredit(peer);
+    this.senderDelivered(slot, nowUs);
+  }
+
+  // spec: state-machines.md#sender-transfer (SERVING_PULLS, DRAINING × CANCEL_PULL(p))
+  private onCancelPull(peer: number, hi: number, lo: number, pullId: number): void {
+    const t = this.transfers;
+    const slot = t.ids.resolve(hi, lo);
+    if (slot < 0 || t.role[slot] !== Role.Sender || t.peer[slot] !== peer) return;
+    if (pullId === 0) {
+      this.dataDrop(slot);
+      return;
+    }
+    // Keep the queued ranges of other pulls, in order.
+    const count = t.sendCount[slot] as number;
+    const base = slot * SEND_RANGES_MAX;
+    const head = t.sendHead[slot] as number;
+    let kept = 0;
+    for (let i = 0; i < count; i++) {
+      const from = base + ((head + i) % SEND_RANGES_MAX);
+      if (t.sendPull[from] === pullId) continue;
+      const to = base + ((head + kept) % SEND_RANGES_MAX);
+      t.sendStart[to] = t.sendStart[from] as number;
+      t.sendEnd[to] = t.sendEnd[from] as number;
+      t.sendPull[to] = t.sendPull[from] as number;
+      kept++;
+    }
+    t.sendCount[slot] = kept;
+  }
+
+  // spec: protocol.md#flow-reset (lookup rule), state-machines.md (FLOW_RESET rows)
+  private onFlowReset(nowUs: number, peer: number, view: FlowResetView): void {
+    const t = this.transfers;
+    this.admission.handleFlowReset(peer, view);
+    const status = view.statusCode;
+    const rHi = view.receiverTransferIdHi;
+    const rLo = view.receiverTransferIdLo;
+    const sHi = view.senderTransferIdHi;
+    const sLo = view.senderTransferIdLo;
+    if (rHi !== 0 || rLo !== 0) {
+      const receiver = t.ids.resolve(rHi, rLo);
+      if (
+        receiver >= 0 &&
+        t.role[receiver] === Role.Receiver &&
+        t.peer[receiver] === peer &&
+        t.peerIdHi[receiver] === sHi &&
+        t.peerIdLo[receiver] === sLo
+      ) {
+        this.failReceiver(receiver, status, false, nowUs);
+        return;
+      }
+      const sender = t.ids.resolve(sHi, sLo);
+      if (
+        sender >= 0 &&
+        t.role[sender] === Role.Sender &&
+        t.peer[sender] === peer &&
+        ((t.peerIdHi[sender] === rHi && t.peerIdLo[sender] === rLo) ||
+          (t.peerIdHi[sender] === 0 && t.peerIdLo[sender] === 0))
+      ) {
+        this.failSender(sender, status, false);
+      }
+      return;
+    }
+    const receiver = t.findReceiver(peer, sHi, sLo);
+    if (receiver !== NONE) this.failReceiver(receiver, status, false, nowUs);
+  }
+
+  // spec: state-machines.md#sender-transfer (NOTIFYING × TRANSFER_CHALLENGE)
+  private onChallenge(peer: number, view: TransferChallengeView): void {
+    const t = this.transfers;
+    const slot = t.ids.resolve(view.senderTransferIdHi, view.senderTransferIdLo);
+    const seq = view.notifySequenceHi * TWO_POW_32 + view.notifySequenceLo;
+    if (
+      slot >= 0 &&
+      t.role[slot] === Role.Sender &&
+      t.peer[slot] === peer &&
+      (t.firstSeq[slot] as number) > 0 &&
+      seq >= (t.firstSeq[slot] as number) &&
+      seq <= (t.lastSeq[slot] as number)
+    ) {
+      const index = this.peers.pushReply(peer, ReplyKind.ChallengeResponse);
+      if (index === NONE) return;
+      const p = this.peers;
+      p.replyAHi[index] = view.senderTransferIdHi;
+      p.replyALo[index] = view.senderTransferIdLo;
+      p.replyBHi[index] = view.notifySequenceHi;
+      p.replyBLo[index] = view.notifySequenceLo;
+      p.replyNonce.set(
+        view.nonceBytes.subarray(view.nonceOffset, view.nonceOffset + REPLY_NONCE_BYTES),
+        index * REPLY_NONCE_BYTES,
+      );
+      return;
+    }
+    this.replyFlowReset(peer, view.senderTransferIdHi, view.senderTransferIdLo, 0, 0, StatusCode.UnknownTransfer);
+  }
+
+  // spec: state-machines.md#receiver-transfer (PULLING × DATA chunk)
+  private onData(nowUs: number, bytes: Uint8Array, peer: number): void {
+    const opened = this.opener.opened;
+    const end = opened.bodyOffset + opened.bodyLength;
+    const chunk = this.chunk;
+    const t = this.transfers;
+    for (let at = opened.bodyOffset; at < end; ) {
+      const size = decodeDataChunk(bytes, at, end, chunk);
+      if (size <= 0) return;
+      at += size;
+      this.bump(C.chunksReceived, 1);
+      const slot = t.ids.resolve(chunk.receiverTransferIdHi, chunk.receiverTransferIdLo);
+      // DATA is unauthenticated: the chunk must name our receiver transfer AND come from its peer.
+      if (slot < 0 || t.role[slot] !== Role.Receiver || t.peer[slot] !== peer) {
+        this.bump(C.chunksDropped, 1);
+        continue;
+      }
+      const state = t.state[slot] as number;
+      if (state === ReceiverState.Delivered) {
+        // A tail probe (or a late duplicate): re-send the final acknowledgement.
+        if (((t.flags[slot] as number) & TransferFlag.Inline) === 0) this.ctrlMark(slot, Pending.RangeAckComplete);
+        continue;
+      }
+      if (state !== ReceiverState.Pulling) {
+        this.bump(C.chunksDropped, 1);
+        continue;
+      }
+      this.onChunk(nowUs, slot, chunk);
+    }
+  }
+
+  private onChunk(nowUs: number, slot: number, chunk: DataChunkView): void {
+    const t = this.transfers;
+    const start = chunk.sealedOffset;
+    const stop = start + chunk.length;
+    if (
+      chunk.pullId < (t.pullIdFirst[slot] as number) ||
+      chunk.pullId > (t.pullIdLast[slot] as number) ||
+      stop > (t.requestedEnd[slot] as number)
+    ) {
+      this.bump(C.chunksDropped, 1);
+      return;
+    }
+    const reassembly = t.reassembly[slot] as Uint8Array;
+    const received = t.rangeSetOf(slot);
+    // The end of the sealed stream (the last chunk, or a sender's tail probe): answer with a
+    // RANGE_ACK so a live receiver's sender sees progress (state-machines.md#sender-transfer, tail probe).
+    if (stop === t.sealedBytes[slot]) this.ctrlMark(slot, Pending.RangeAck);
+    if (received.covers(start, stop)) {
+      this.bump(C.chunkBytesDuplicate, chunk.length);
+      return;
+    }
+    // Copy only the bytes not received yet: verified records are decrypted in place and must not
+    // be overwritten by a late duplicate or a tail probe that overlaps them.
+    const gaps = this.missingScratch;
+    const gapCount = received.missingIn(start, stop, gaps, PULL_RANGES_MAX);
+    const added = received.add(start, stop);
+    if (added === FRAGMENT_LIMIT) {
+      this.bump(C.chunksDropped, 1);
+      return;
+    }
+    const source = chunk.bytes;
+    const delta = chunk.bytesOffset - start;
+    const base = t.reassemblyOffset[slot] as number;
+    for (let i = 0; i < gapCount; i++) {
+      const gapStart = gaps[2 * i] as number;
+      const gapEnd = gaps[2 * i + 1] as number;
+      copyBytes(source, gapStart + delta, reassembly, base + gapStart, gapEnd - gapStart);
+    }
+    this.bump(C.chunkBytesReceived, added);
+    const sinceAck = (t.bytesSinceAck[slot] as number) + added;
+    if (sinceAck >= this.config.ackEveryBytes) {
+      t.bytesSinceAck[slot] = 0;
+      this.ctrlMark(slot, Pending.RangeAck);
+    } else {
+      t.bytesSinceAck[slot] = sinceAck;
+    }
+    this.bump(C.chunkBytesDuplicate, chunk.length - added);
+    t.outstandingBytes[slot] = (t.outstandingBytes[slot] as number) - added;
+    this.pullOutstandingTotal -= added;
+    const peer = t.peer[slot] as number;
+    if (
+      chunk.pullId === t.pullIdLast[slot] &&
+      ((t.flags[slot] as number) & TransferFlag.PullRetransmission) === 0 &&
+      (t.sentAtUs[slot] as number) > 0
+    ) {
+      this.rttSample(peer, nowUs, nowUs - (t.sentAtUs[slot] as number));
+      t.sentAtUs[slot] = 0;
+    }
+    // Progress: the pull phase restarts its backoff. The pull timer runs only while bytes are
+    // outstanding: a transfer waiting for the local scheduler (window, pacing) waits on us.
+    t.exponent[slot] = 0;
+    t.retransmits[slot] = 0;
+    t.silentExpiries[slot] = 0;
+    if ((t.outstandingBytes[slot] as number) > 0) this.arm(slot, Timer.Pull, nowUs, -1);
+    else this.disarm(slot);
+    // Verify every record this chunk completed.
+    const key = t.payloadKey[slot] as PayloadKey;
+    const done = t.recordDone[slot] as Uint8Array;
+    const first = key.recordIndexOf(start);
+    const last = key.recordIndexOf(stop - 1);
+    for (let r = first; r <= last; r++) {
+      if (done[r] === 1) continue;
+      const recordStart = key.recordSealedOffset(r);
+      const recordEnd = recordStart + key.recordSealedLength(r);
+      if (!received.covers(recordStart, recordEnd)) continue;
+      if (this.cipher.openRecord(key, r, reassembly, base + recordStart)) {
+        done[r] = 1;
+        t.recordsVerified[slot] = (t.recordsVerified[slot] as number) + 1;
+        continue;
+      }
+      // spec: state-machines.md#receiver-transfer (record failed to open)
+      this.bump(C.recordsFailed, 1);
+      const failures = (t.integrityFailures[slot] as number) + 1;
+      t.integrityFailures[slot] = failures;
+      if (failures >= this.config.integrityFailuresMax) {
+        this.failReceiver(slot, StatusCode.IntegrityFailure, true, nowUs);
+        return;
+      }
+      const removed = received.remove(recordStart, recordEnd);
+      if (removed > 0) {
+        t.outstandingBytes[slot] = (t.outstandingBytes[slot] as number) + removed;
+        this.pullOutstandingTotal += removed;
+      }
+      this.gapPull(slot, nowUs);
+    }
+    if ((t.recordsVerified[slot] as number) === key.recordCount) {
+      this.completeReceiver(slot, nowUs);
+      return;
+    }
+    this.maybeQueuePull(slot);
+  }
+
+  /** Every record verified: compact the plaintext and deliver. */
+  private completeReceiver(slot: number, nowUs: number): void {
+    const t = this.transfers;
+    this.disarm(slot);
+    const key = t.payloadKey[slot] as PayloadKey;
+    const reassembly = t.reassembly[slot] as Uint8Array;
+    // Records sit R + 16 apart; move plaintexts down so the payload is contiguous (dest ≤ src).
+    const base = t.reassemblyOffset[slot] as number;
+    for (let r = 1; r < key.recordCount; r++) {
+      const from = base + key.recordSealedOffset(r);
+      reassembly.copyWithin(base + key.recordPayloadOffset(r), from, from + key.recordLength(r));
+    }
+    this.pullQueue.remove(slot);
+    this.pullOutstandingTotal -= t.outstandingBytes[slot] as number;
+    t.outstandingBytes[slot] = 0;
+    t.state[slot] = ReceiverState.Reassembling;
+    this.setWork(slot, false);
+    this.tryDeliverBuffered(slot, nowUs);
+  }
+
+  private tryDeliverBuffered(slot: number, nowUs: number): boolean {
+    const t = this.transfers;
+    if (this.events.size >= this.config.eventsMax) {
+      // spec: state-machines.md#receiver-transfer (REASSEMBLING × delivery not allowed yet: wait)
+      this.blocked[this.blockedCount++] = slot;
+      return false;
+    }
+    const header = t.headerRef[slot] ?? null;
+    const reassembly = t.reassembly[slot] as Uint8Array;
+    t.state[slot] = ReceiverState.Delivered;
+    this.reassemblyInUse -= t.reassemblyBytesHeld[slot] as number;
+    t.reassemblyBytesHeld[slot] = 0;
+    this.receiverInactive();
+    this.ctrlMark(slot, Pending.RangeAckComplete);
+    this.deliver(
+      slot,
+      nowUs,
+      header ?? EMPTY_BYTES,
+      0,
+      header?.length ?? 0,
+      reassembly,
+      t.reassemblyOffset[slot] as number,
+    );
+    t.reassembly[slot] = null;
+    t.recordDone[slot] = null;
+    t.headerRef[slot] = null;
+    t.payloadKey[slot]?.destroy();
+    t.payloadKey[slot] = null;
+    return true;
+  }
+
+  /** Hands a delivered transfer to the application and starts its time-wait (or waits for respond). */
+  private deliver(
+    slot: number,
+    nowUs: number,
+    header: Uint8Array,
+    headerOffset: number,
+    headerLength: number,
+    payload: Uint8Array,
+    payloadOffset: number,
+  ): void {
+    const t = this.transfers;
+    const kind = t.kind[slot] as number;
+    const length = t.payloadBytes[slot] as number;
+    const peer = t.peer[slot] as number;
+    const metadata = t.metadata[slot] as number;
+    if (kind === TransferKind.Response) {
+      const request = t.link[slot] as number;
+      t.link[slot] = NONE;
+      if (
+        request !== NONE &&
+        t.ids.slots.isLive(request, t.linkGeneration[slot] as number) &&
+        t.role[request] === Role.Sender &&
+        t.link[request] === slot
+      ) {
+        // spec: state-machines.md#sender-transfer (AWAITING_RESPONSE × response delivered → COMPLETED)
+        this.events.push(
+          EventKind.ResponseReceived,
+          t.handleOf(request),
+          peer,
+          kind,
+          0,
+          metadata,
+          header,
+          headerOffset,
+          headerLength,
+          payload,
+          payloadOffset,
+          length,
+        );
+        t.link[request] = NONE;
+        // spec: state-machines.md#sender-transfer (RESPONSE_RECEIVED on entering COMPLETED)
+        this.causalEnd(request, true);
+        this.finishSender(request);
+      } else {
+        this.events.cancelReservation();
+        this.bump(C.eventsIgnored, 1);
+      }
+      this.arm(slot, Timer.TimeWait, nowUs, this.config.timeWaitUs);
+      return;
+    }
+    const eventKind = kind === TransferKind.UnaryRequest ? EventKind.RequestReceived : EventKind.TransferReceived;
+    t.flags[slot] = (t.flags[slot] as number) | TransferFlag.Visible;
+    this.events.push(
+      eventKind,
+      t.handleOf(slot),
+      peer,
+      kind,
+      0,
+      metadata,
+      header,
+      headerOffset,
+      headerLength,
+      payload,
+      payloadOffset,
+      length,
+    );
+    if (kind === TransferKind.UnaryRequest) {
+      t.flags[slot] = (t.flags[slot] as number) | TransferFlag.AwaitingRespond;
+    } else {
+      this.arm(slot, Timer.TimeWait, nowUs, this.config.timeWaitUs);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Timers
+
+  /** Runs every timer due at or before `nowUs`. */
+  handleTimeout(nowUs: number): void {
+    this.nowUs = nowUs;
+    const wheel = this.wheel;
+    wheel.advanceTo(nowUs);
+    const t = this.transfers;
+    for (;;) {
+      const handle = wheel.pollExpired();
+      if (handle === TIMER_NONE) break;
+      const kind = wheel.kindOf(handle);
+      const slot = wheel.targetOf(handle);
+      if (kind === Timer.Health) {
+        const peer = ~slot;
+        if (this.peerTimer[peer] !== handle) continue;
+        this.peerTimer[peer] = NONE;
+        this.onHealthTimer(peer, nowUs);
+        continue;
+      }
+      if (t.timer[slot] !== handle) continue;
+      t.timer[slot] = NONE;
+      this.onTimer(kind, slot, nowUs);
+    }
+    this.admission.expire(nowUs);
+    if (this.dirtyCount > 0) this.flushHealth(nowUs);
+  }
+
+  private onTimer(kind: number, slot: number, nowUs: number): void {
+    const t = this.transfers;
+    const config = this.config;
+    const peer = t.peer[slot] as number;
+    const heard = (this.peers.lastHeardUs[peer] as number) > (t.armedAtUs[slot] as number);
+    if (kind === Timer.TimeWait) {
+      this.freeReceiver(slot);
+      return;
+    }
+    if (kind === Timer.Response) {
+      this.failSender(slot, StatusCode.Timeout, true);
+      return;
+    }
+    if (kind === Timer.Backoff) {
+      // spec: state-machines.md#sender-transfer (QUEUED × backoff timer → QUEUED (turn))
+      t.pending[slot] = (t.pending[slot] as number) | Pending.Notify;
+      this.waitPush(peer, slot, false);
+      return;
+    }
+    const health = this.health;
+    // Karn: a pull whose timer expired no longer gives an RTT sample (a late answer — or a sender's
+    // tail probe after an outage — would measure the outage, not the path).
+    if (kind === Timer.Pull) t.sentAtUs[slot] = 0;
+    if (kind === Timer.Data && (t.sendCount[slot] as number) > 0) {
+      // Chunks still queued here (pacing): the wait is ours, not the receiver's silence.
+      t.exponent[slot] = 0;
+      this.arm(slot, kind, nowUs, -1);
+      return;
+    }
+    if (health.phaseTimersSuspended(peer)) {
+      // spec: state-machines.md#peer-health (PROBING: phase timers suspended; probes decide)
+      this.arm(slot, kind, nowUs, -1);
+      return;
+    }
+    if (heard) {
+      // Silent expiries count consecutive silence: hearing the peer restarts them (retransmission
+      // counters are not reset; they bound the work spent on one message).
+      t.exponent[slot] = health.timeoutExponentStartOf(peer);
+      t.silentExpiries[slot] = 0;
+    } else {
+      t.exponent[slot] = Math.min((t.exponent[slot] as number) + 1, 31);
+      t.silentExpiries[slot] = (t.silentExpiries[slot] as number) + 1;
+      // spec: state-machines.md#peer-health (failure sample: a silent expiry)
+      health.onTimeout(peer, nowUs);
+      this.afterHealthInput(peer, nowUs);
+      // The peer may just have been declared FAILED, ending this transfer.
+      if (t.role[slot] === 0 || t.state[slot] === ReceiverState.Failed) return;
+    }
+    switch (kind) {
+      case Timer.Notify: {
+        // spec: state-machines.md#sender-transfer (NOTIFYING × notify timer)
+        const retransmits = (t.retransmits[slot] as number) + 1;
+        if (retransmits > config.notifyRetransmitsMax) {
+          this.failSender(slot, StatusCode.Timeout, true);
+          return;
+        }
+        t.retransmits[slot] = retransmits;
+        t.flags[slot] = (t.flags[slot] as number) | TransferFlag.Retransmitted;
+        t.pending[slot] = (t.pending[slot] as number) | Pending.Notify;
+        this.bump(C.notifyRetransmits, 1);
+        this.waitPush(peer, slot, true);
+        return;
+      }
+      case Timer.Liveness: {
+        // spec: state-machines.md#sender-transfer (HELD, ACCEPTED × liveness timer)
+        if ((t.silentExpiries[slot] as number) >= config.silentExpiriesMax) {
+          this.failSender(slot, StatusCode.Timeout, true);
+          return;
+        }
+        this.arm(slot, Timer.Liveness, nowUs, -1);
+        return;
+      }
+      case Timer.Data: {
+        // spec: state-machines.md#sender-transfer (SERVING_PULLS × data timer, DRAINING × tail timer)
+        if ((t.silentExpiries[slot] as number) >= config.silentExpiriesMax) {
+          this.failSender(slot, StatusCode.Timeout, true);
+          return;
+        }
+        if (t.state[slot] === SenderState.Draining && t.sendCount[slot] === 0) {
+          const probes = (t.tailProbes[slot] as number) + 1;
+          if (probes > config.tailProbesMax) {
+            this.failSender(slot, StatusCode.Timeout, true);
+            return;
+          }
+          t.tailProbes[slot] = probes;
+          this.bump(C.tailProbes, 1);
+          const sealed = t.sealedBytes[slot] as number;
+          this.sendRangePush(slot, Math.max(0, sealed - this.chunkMax), sealed, t.lastPullId[slot] as number);
+          this.dataPush(peer, slot);
+        }
+        this.arm(slot, Timer.Data, nowUs, -1);
+        return;
+      }
+      case Timer.Pull: {
+        // spec: state-machines.md#receiver-transfer (PULLING × pull timer)
+        if ((t.outstandingBytes[slot] as number) <= 0) {
+          this.maybeQueuePull(slot);
+          return;
+        }
+        const retransmits = (t.retransmits[slot] as number) + 1;
+        if (retransmits > config.pullRetransmitsMax || (t.silentExpiries[slot] as number) >= config.silentExpiriesMax) {
+          this.failReceiver(slot, StatusCode.Timeout, true, nowUs);
+          return;
+        }
+        t.retransmits[slot] = retransmits;
+        if (!this.gapPull(slot, nowUs)) this.maybeQueuePull(slot);
+        return;
+      }
+      default:
+        assert(false, 'unknown timer kind');
+    }
+  }
+
+  // spec: state-machines.md#peer-health (probe timer)
+  private onHealthTimer(peer: number, nowUs: number): void {
+    const health = this.health;
+    health.handleTimeout(peer, nowUs);
+    if (health.shouldProbe(peer, nowUs)) {
+      const index = this.peers.pushReply(peer, ReplyKind.Probe);
+      if (index !== NONE) {
+        const p = this.peers;
+        p.replyAHi[index] = this.nextProbeId;
+        p.replyALo[index] = nowUs % TWO_POW_32;
+        this.nextProbeId = this.nextProbeId >= 0xffffffff ? 1 : this.nextProbeId + 1;
+        this.bump(C.probesSent, 1);
+        health.onProbeSent(peer, nowUs);
+      }
+    }
+    this.afterHealthInput(peer, nowUs);
+  }
+
+  /** Re-arms the peer's health timer and acts on health transitions (FAILED fails the peer's work). */
+  private afterHealthInput(peer: number, nowUs: number): void {
+    const health = this.health;
+    for (;;) {
+      const changed = health.pollTransition();
+      if (changed === TRANSITION_NONE) break;
+      if (health.lastTo === PeerState.Failed) this.failPeer(changed);
+      else if (health.lastFrom === PeerState.Probing) this.resumePeer(changed, nowUs);
+    }
+    const at = health.nextProbeAtUs(peer);
+    const handle = this.peerTimer[peer] as number;
+    if (at === PEER_HEALTH_TIME_NONE) {
+      if (handle !== NONE) {
+        this.wheel.cancel(handle);
+        this.peerTimer[peer] = NONE;
+      }
+      return;
+    }
+    const deadline = Math.max(at, nowUs);
+    if (handle !== NONE && this.wheel.reschedule(handle, deadline)) return;
+    const fresh = this.wheel.schedule(deadline, Timer.Health, ~peer);
+    assert(fresh !== TIMER_NONE, 'timing wheel sized for one timer per transfer and per peer is full');
+    this.peerTimer[peer] = fresh;
+  }
+
+  /**
+   * The peer lost our path secret (a verified UNKNOWN_PATH_SECRET for the current secret): every
+   * transfer with it ends PEER_RESET, every record of it (time-wait included: its next incarnation
+   * reuses ids) is dropped, its secrets are removed and a PEER_RESET event asks the application to
+   * install a new secret (`addPeer` with a new epoch, or a new handshake).
+   *
+   * spec: state-machines.md#peer-health (any × UNKNOWN_PATH_SECRET → RESETTING; reset confirmed)
+   */
+  private resetPeer(peer: number, nowUs: number): void {
+    if (!(peer >= 0 && peer < this.config.peersMax) || this.peers.active[peer] !== 1) return;
+    const t = this.transfers;
+    const status = StatusCode.PeerReset;
+    for (let slot = 0; slot < t.capacity; slot++) {
+      if (t.peer[slot] !== peer) continue;
+      if (t.role[slot] === Role.Sender) this.failSender(slot, status, false);
+    }
+    for (let slot = 0; slot < t.capacity; slot++) {
+      if (t.peer[slot] !== peer || t.role[slot] !== Role.Receiver) continue;
+      this.failReceiver(slot, status, false, nowUs);
+      if (((t.flags[slot] as number) & TransferFlag.AwaitingRespond) !== 0) {
+        t.flags[slot] = (t.flags[slot] as number) & ~TransferFlag.AwaitingRespond;
+      }
+      this.disarm(slot);
+      this.freeReceiver(slot);
+    }
+    this.admission.cancelPeer(peer);
+    this.opener.pathSecrets.removePeer(peer);
+    const p = this.peers;
+    p.active[peer] = 0;
+    p.sealers[peer] = null;
+    p.replyCount[peer] = 0;
+    p.replyHead[peer] = 0;
+    this.health.reset(peer, nowUs);
+    this.markHealthDirty(peer);
+    this.bump(C.peersReset, 1);
+    if (this.events.hasRoom) this.events.push(EventKind.PeerReset, 0, peer, 0, status, 0, null, 0, 0, null, 0, 0);
+  }
+
+  // spec: state-machines.md#peer-health (PROBING × PROBE_RESPONSE: resume phase timers (k = 0), release notifies)
+  private resumePeer(peer: number, nowUs: number): void {
+    const t = this.transfers;
+    const start = this.health.timeoutExponentStartOf(peer);
+    for (let slot = 0; slot < t.capacity; slot++) {
+      if (t.peer[slot] !== peer || t.timer[slot] === NONE) continue;
+      const kind = t.timerKind[slot] as number;
+      if (kind === Timer.TimeWait || kind === Timer.Response || kind === Timer.Backoff) continue;
+      // The peer just answered: a fresh phase (k = start, no silence yet).
+      t.exponent[slot] = start;
+      t.silentExpiries[slot] = 0;
+      this.arm(slot, kind, nowUs, -1);
+    }
+    if (this.peers.waitHead[peer] !== NONE) this.peers.schedule(peer);
+  }
+
+  // spec: state-machines.md#peer-health (PROBING × probe timer, probes exhausted → FAILED)
+  private failPeer(peer: number): void {
+    this.bump(C.peersFailed, 1);
+    const t = this.transfers;
+    const status = LocalStatus.PeerUnreachable;
+    for (let slot = 0; slot < t.capacity; slot++) {
+      if (t.peer[slot] !== peer) continue;
+      const role = t.role[slot];
+      if (role === Role.Sender) this.failSender(slot, status, false);
+      else if (role === Role.Receiver) this.failReceiver(slot, status, false, this.nowUs);
+    }
+  }
+
+  private rttSample(peer: number, nowUs: number, sampleUs: number): void {
+    const rtt = this.peers.rtt[peer];
+    if (rtt === undefined || !rtt.onSample(nowUs, sampleUs, 0)) return;
+    this.health.setSmoothedRttUs(peer, Math.max(1, Math.ceil(rtt.smoothedRttUs)));
+  }
+
+  private setWork(slot: number, on: boolean): void {
+    const counted = this.workCounted[slot] === 1;
+    if (counted === on) return;
+    this.workCounted[slot] = on ? 1 : 0;
+    const peer = this.transfers.peer[slot] as number;
+    this.health.addOutstandingWork(peer, on ? 1 : -1, this.nowUs);
+    this.markHealthDirty(peer);
+  }
+
+  /** Defers re-reading a peer's health (timer, transitions) to the end of the current input or poll. */
+  private markHealthDirty(peer: number): void {
+    if (this.healthDirty[peer] === 1) return;
+    this.healthDirty[peer] = 1;
+    this.dirtyPeers[this.dirtyCount++] = peer;
+  }
+
+  private flushHealth(nowUs: number): void {
+    for (let i = 0; i < this.dirtyCount; i++) {
+      const peer = this.dirtyPeers[i] as number;
+      this.healthDirty[peer] = 0;
+      this.afterHealthInput(peer, nowUs);
+    }
+    this.dirtyCount = 0;
+  }
+
+  // spec: state-machines.md#sender-transfer (IDLE × submit, dependencies pending → QUEUED (deps))
+  private registerCausality(slot: number, options: SubmitOptions): number {
+    const map = this.causality;
+    let token: number;
+    try {
+      token = map.create(options.dependsOn, options.dependencyKinds ?? undefined);
+    } catch (error) {
+      if (error instanceof BackpressureError) return SubmitError.WouldBlock;
+      if (error instanceof StaleHandleError) return SubmitError.BadHandle;
+      throw error;
+    }
+    this.causalToken[slot] = token;
+    this.tokenSlot.set(token, slot);
+    const state = map.stateOf(token);
+    if (state === CausalityState.Pending) {
+      this.depsWaiting[slot] = 1;
+    } else if (state === CausalityState.Failed) {
+      // A cascading dependency had already failed: poll() reports it; fail through that path.
+      this.depsWaiting[slot] = 1;
+    }
+    return 0;
+  }
+
+  /** The causality token of a transfer submitted with `causal` / `dependsOn`, or 0. */
+  tokenOf(handle: number): number {
+    const slot = this.transfers.slotOfHandle(handle);
+    return slot === NONE ? CAUSALITY_TOKEN_NONE : (this.causalToken[slot] as number);
+  }
+
+  // spec: state-machines.md#sender-transfer (QUEUED × deps ready / dependency failed)
+  private pollCausality(): void {
+    if (this.tokenSlot.size === 0) return;
+    const map = this.causality;
+    const tokens = this.causalityTokens;
+    const outcomes = this.causalityOutcomes;
+    for (;;) {
+      const n = map.poll(tokens, outcomes);
+      for (let i = 0; i < n; i++) {
+        const slot = this.tokenSlot.get(tokens[i] as number);
+        if (slot === undefined || this.depsWaiting[slot] !== 1) continue;
+        this.depsWaiting[slot] = 0;
+        if (outcomes[i] === CausalityOutcome.Failed) {
+          this.failSender(slot, LocalStatus.DependencyFailed, false);
+        } else {
+          this.waitPush(this.transfers.peer[slot] as number, slot, false);
+        }
+      }
+      if (n < tokens.length) break;
+    }
+  }
+
+  /** REQUEST_SENT: the receiver holds the transfer. */
+  private causalSent(slot: number): void {
+    const token = this.causalToken[slot] as number;
+    if (token === CAUSALITY_TOKEN_NONE) return;
+    if (this.causality.stateOf(token) === CausalityState.Ready) this.causality.markRequestSent(token);
+  }
+
+  /** Terminal: complete or fail the entry, then release the token. */
+  private causalEnd(slot: number, completed: boolean): void {
+    const token = this.causalToken[slot] as number;
+    if (token === CAUSALITY_TOKEN_NONE) return;
+    const map = this.causality;
+    const state = map.stateOf(token);
+    if (completed && (state === CausalityState.Ready || state === CausalityState.RequestSent)) map.complete(token);
+    else if (state !== CausalityState.Completed && state !== CausalityState.Failed && state !== CausalityState.Stale) {
+      map.fail(token);
+    }
+    if (map.stateOf(token) !== CausalityState.Stale) map.release(token);
+    this.tokenSlot.delete(token);
+    this.causalToken[slot] = CAUSALITY_TOKEN_NONE;
+    this.depsWaiting[slot] = 0;
+  }
+
+  /** Re-pulls the gaps of the requested area; returns false when there is none. */
+  private gapPull(slot: number, nowUs: number): boolean {
+    const t = this.transfers;
+    const scratch = this.missingScratch;
+    const count = t.rangeSetOf(slot).missing(t.requestedEnd[slot] as number, scratch, PULL_RANGES_MAX);
+    if (count === 0) return false;
+    const base = slot * 2 * PULL_RANGES_MAX;
+    for (let i = 0; i < 2 * count; i++) t.pullRanges[base + i] = scratch[i] as number;
+    t.pullRangeCount[slot] = count;
+    t.flags[slot] = (t.flags[slot] as number) | TransferFlag.PullRetransmission;
+    this.bump(C.pullRetransmits, 1);
+    // spec: state-machines.md#receiver-transfer (PULLING × pull timer: CANCEL_PULL(old p), then the re-pull)
+    const oldPull = t.pullIdLast[slot] as number;
+    if (oldPull !== 0) {
+      const index = this.peers.pushReply(t.peer[slot] as number, ReplyKind.CancelPull);
+      if (index !== NONE) {
+        this.peers.replyAHi[index] = t.peerIdHi[slot] as number;
+        this.peers.replyALo[index] = t.peerIdLo[slot] as number;
+        this.peers.replyBLo[index] = oldPull;
+      }
+    }
+    this.issuePull(slot, nowUs);
+    return true;
+  }
+
+  /** The next time `handleTimeout` must run (µs), or Infinity. */
+  pollTimeoutUs(): number {
+    return Math.min(this.wheel.nextDeadlineUs(), this.admission.nextDeadlineUs(), this.pacingWakeUs);
+  }
+
+  private bump(counter: number, amount: number): void {
+    this.counters[counter] = (this.counters[counter] as number) + amount;
+  }
+
+  private srttUs(peer: number): number {
+    const rtt = this.peers.rtt[peer];
+    return rtt === undefined ? 1000 : Math.ceil(rtt.smoothedRttUs);
+  }
+
+  /** Arms (or re-arms) the slot's single phase timer: `durationUs` < 0 means timeout(k). */
+  private arm(slot: number, kind: number, nowUs: number, durationUs: number): void {
+    const t = this.transfers;
+    const duration =
+      durationUs >= 0
+        ? durationUs
+        : this.backoff.timeoutUs(this.srttUs(t.peer[slot] as number), t.exponent[slot] as number);
+    const deadline = nowUs + duration;
+    t.armedAtUs[slot] = nowUs;
+    t.timerKind[slot] = kind;
+    const handle = t.timer[slot] as number;
+    if (handle !== NONE && this.wheel.kindOf(handle) === kind && this.wheel.reschedule(handle, deadline)) return;
+    if (handle !== NONE) this.wheel.cancel(handle);
+    const fresh = this.wheel.schedule(deadline, kind, slot);
+    assert(fresh !== TIMER_NONE, 'timing wheel sized to the transfer table is full');
+    t.timer[slot] = fresh;
+  }
+
+  private disarm(slot: number): void {
+    const t = this.transfers;
+    const handle = t.timer[slot] as number;
+    if (handle !== NONE) {
+      this.wheel.cancel(handle);
+      t.timer[slot] = NONE;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Terminal transitions
+
+  private finishSender(slot: number): void {
+    const t = this.transfers;
+    this.causalEnd(slot, false);
+    this.setWork(slot, false);
+    this.disarm(slot);
+    this.waitRemove(slot);
+    this.dataDrop(slot);
+    this.releaseBuffer(slot);
+    const link = t.link[slot] as number;
+    if (link !== NONE && t.ids.slots.isLive(link, t.linkGeneration[slot] as number) && t.link[link] === slot) {
+      t.link[link] = NONE;
+    }
+    t.link[slot] = NONE;
+    t.free(slot);
+  }
+
+  private failSender(slot: number, status: number, sendReset: boolean): void {
+    const t = this.transfers;
+    const state = t.state[slot] as number;
+    if (sendReset && state !== SenderState.Queued) {
+      this.replyFlowReset(
+        t.peer[slot] as number,
+        t.ids.idHi(slot),
+        t.ids.idLo(slot),
+        t.peerIdHi[slot] as number,
+        t.peerIdLo[slot] as number,
+        status,
+      );
+    }
+    if (state === SenderState.Notifying) this.addCredit(t.peer[slot] as number);
+    this.pushEvent(EventKind.Failed, slot, status);
+    const link = t.link[slot] as number;
+    if (link !== NONE && t.ids.slots.isLive(link, t.linkGeneration[slot] as number) && t.link[link] === slot) {
+      // The response receiver of a failed request: no one wants it any more.
+      t.link[link] = NONE;
+      this.failReceiver(link, StatusCode.Cancelled, true, this.nowUs);
+    }
+    this.finishSender(slot);
+  }
+
+  private failReceiver(slot: number, status: number, sendReset: boolean, nowUs: number): void {
+    const t = this.transfers;
+    const state = t.state[slot] as number;
+    if (state === ReceiverState.Failed || state === ReceiverState.Cancelled) return;
+    if (state === ReceiverState.Delivered) {
+      // A delivered request the requester gave up on: it can no longer be answered.
+      if (((t.flags[slot] as number) & TransferFlag.AwaitingRespond) !== 0) {
+        t.flags[slot] = (t.flags[slot] as number) & ~TransferFlag.AwaitingRespond;
+        t.state[slot] = ReceiverState.Failed;
+        t.resetStatus[slot] = status;
+        this.pushEvent(EventKind.Failed, slot, status);
+        this.arm(slot, Timer.TimeWait, nowUs, this.config.timeWaitUs);
+      }
+      return;
+    }
+    if (sendReset) {
+      if (state === ReceiverState.Pulling) {
+        // spec: state-machines.md#receiver-transfer (CANCEL_PULL(0) if pulls are outstanding)
+        const index = this.peers.pushReply(t.peer[slot] as number, ReplyKind.CancelPull);
+        if (index !== NONE) {
+          this.peers.replyAHi[index] = t.peerIdHi[slot] as number;
+          this.peers.replyALo[index] = t.peerIdLo[slot] as number;
+          this.peers.replyBLo[index] = 0;
+        }
+      }
+      this.replyFlowReset(
+        t.peer[slot] as number,
+        t.peerIdHi[slot] as number,
+        t.peerIdLo[slot] as number,
+        t.ids.idHi(slot),
+        t.ids.idLo(slot),
+        status,
+      );
+    }
+    this.pullQueue.remove(slot);
+    if (state === ReceiverState.Queued) this.queuedRemove(slot);
+    else if (state !== ReceiverState.Offered && ((t.flags[slot] as number) & TransferFlag.Inline) === 0) {
+      this.receiverInactive();
+    }
+    if (this.blockedCount > 0) this.unblock(slot);
+    this.pullOutstandingTotal -= t.outstandingBytes[slot] as number;
+    t.outstandingBytes[slot] = 0;
+    this.reassemblyInUse -= t.reassemblyBytesHeld[slot] as number;
+    t.reassemblyBytesHeld[slot] = 0;
+    t.reassembly[slot] = null;
+    t.recordDone[slot] = null;
+    t.payloadKey[slot]?.destroy();
+    t.payloadKey[slot] = null;
+    t.state[slot] = ReceiverState.Failed;
+    this.setWork(slot, false);
+    t.resetStatus[slot] = status;
+    t.pending[slot] = (t.pending[slot] as number) & ~(Pending.Pull | Pending.Accept | Pending.RangeAck);
+    if (((t.flags[slot] as number) & TransferFlag.Visible) !== 0) this.pushEvent(EventKind.Failed, slot, status);
+    const request = t.link[slot] as number;
+    if (request !== NONE && t.ids.slots.isLive(request, t.linkGeneration[slot] as number) && t.link[request] === slot) {
+      // The response failed: so does its request.
+      t.link[request] = NONE;
+      t.link[slot] = NONE;
+      this.failSender(request, status, false);
+    }
+    t.link[slot] = NONE;
+    this.arm(slot, Timer.TimeWait, nowUs, this.config.timeWaitUs);
+  }
+
+  private freeReceiver(slot: number): void {
+    const t = this.transfers;
+    if (((t.flags[slot] as number) & TransferFlag.AwaitingRespond) !== 0) return;
+    this.ctrlRemove(slot);
+    for (let i = 0; i < this.blockedCount; i++) assert(this.blocked[i] !== slot, 'freeing a blocked receiver');
+    t.unindexReceiver(slot);
+    t.received[slot]?.clear();
+    t.free(slot);
+    this.receiversLive--;
+  }
+
+  private releaseBuffer(slot: number): void {
+    const t = this.transfers;
+    const buffer = t.buffer[slot] as number;
+    if (buffer !== NONE) {
+      this.config.buffers.release(buffer);
+      t.buffer[slot] = NONE;
+    }
+  }
+
+  private addCredit(peer: number): void {
+    this.peers.notifyCredit[peer] = (this.peers.notifyCredit[peer] as number) + this.config.notifyCreditPerAccept;
+    if (this.peers.waitHead[peer] !== NONE) this.peers.schedule(peer);
+  }
+
+  private pushEvent(kind: number, slot: number, status: number): void {
+    const t = this.transfers;
+    if (!this.events.hasRoom) {
+      // Terminal outcomes must not be lost; the queue is sized above the transfer table, so this is a bug.
+      assert(false, 'event queue full for a terminal event (eventsMax must exceed transfersMax)');
+    }
+    this.events.push(
+      kind,
+      t.handleOf(slot),
+      t.peer[slot] as number,
+      t.kind[slot] as number,
+      status,
+      t.metadata[slot] as number,
+      null,
+      0,
+      0,
+      null,
+      0,
+      0,
+    );
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Receiver pull scheduling
+
+  private maybeQueuePull(slot: number): void {
+    const t = this.transfers;
+    if (
+      (t.requestedEnd[slot] as number) < (t.sealedBytes[slot] as number) &&
+      (t.outstandingBytes[slot] as number) * 2 <= this.config.pullBytes &&
+      !this.pullQueue.has(slot)
+    ) {
+      this.pullQueue.push(slot, t.priority[slot] as number);
+    }
+  }
+
+  // spec: state-machines.md#receiver-transfer (ACCEPTED × pull scheduler picks it)
+  private schedulePulls(nowUs: number): void {
+    const t = this.transfers;
+    const config = this.config;
+    const queue = this.pullQueue;
+    while (queue.size > 0 && this.pullOutstandingTotal < config.receiveWindowBytes) {
+      const slot = queue.peek();
+      const sealed = t.sealedBytes[slot] as number;
+      if (t.reassembly[slot] === null || t.reassembly[slot] === undefined) {
+        if (this.reassemblyInUse + sealed > config.reassemblyBytesMax && this.reassemblyInUse > 0) break;
+        t.reassembly[slot] = new Uint8Array(sealed);
+        t.recordDone[slot] = new Uint8Array((t.payloadKey[slot] as PayloadKey).recordCount);
+        t.reassemblyBytesHeld[slot] = sealed;
+        this.reassemblyInUse += sealed;
+        t.rangeSetOf(slot).clear();
+      }
+      if (this.reassemblyInUse > this.reassemblyPeak) this.reassemblyPeak = this.reassemblyInUse;
+      const start = t.requestedEnd[slot] as number;
+      const end = Math.min(sealed, start + config.pullBytes);
+      // spec: state-machines.md#receiver-transfer (pull scheduler: paced at the receiver's rate)
+      if (!this.pullPacer.canSend(nowUs, end - start)) {
+        const wake = this.pullPacer.nextSendTimeUs(nowUs, end - start);
+        if (wake < this.pacingWakeUs) this.pacingWakeUs = wake;
+        this.bump(C.pacingStalls, 1);
+        break;
+      }
+      queue.pop();
+      if (end <= start) continue;
+      this.pullPacer.onSend(nowUs, end - start);
+      const base = slot * 2 * PULL_RANGES_MAX;
+      t.pullRanges[base] = start;
+      t.pullRanges[base + 1] = end;
+      t.pullRangeCount[slot] = 1;
+      t.requestedEnd[slot] = end;
+      t.outstandingBytes[slot] = (t.outstandingBytes[slot] as number) + (end - start);
+      this.pullOutstandingTotal += end - start;
+      t.flags[slot] = (t.flags[slot] as number) & ~TransferFlag.PullRetransmission;
+      if (t.state[slot] === ReceiverState.Accepted) {
+        t.state[slot] = ReceiverState.Pulling;
+        this.setWork(slot, true);
+        t.exponent[slot] = 0;
+      }
+      this.issuePull(slot, nowUs);
+    }
+  }
+
+  private issuePull(slot: number, nowUs: number): void {
+    const t = this.transfers;
+    const pullId = this.nextPullId;
+    this.nextPullId = pullId >= 0xffffffff ? 1 : pullId + 1;
+    if (t.pullIdFirst[slot] === 0) t.pullIdFirst[slot] = pullId;
+    t.pullIdLast[slot] = pullId;
+    t.sentAtUs[slot] = 0;
+    this.ctrlMark(slot, Pending.Pull);
+    this.arm(slot, Timer.Pull, nowUs, -1);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Output
+
+  /**
+   * Writes the next datagram into `out[offset, …)` (at most `datagramSizeMax` bytes), fills `info`
+   * and returns its length, or 0 when nothing is due.
+   */
+  pollTransmit(nowUs: number, out: Uint8Array, offset: number, info: TransmitInfo): number {
+    this.nowUs = nowUs;
+    this.pacingWakeUs = Number.POSITIVE_INFINITY;
+    const peers = this.peers;
+    if (this.resetReplyCount > 0) {
+      // UNKNOWN_PATH_SECRET replies first (34 bytes each, unsealed).
+      const index = --this.resetReplyCount;
+      copyBytes(this.resetReplies, index * UNKNOWN_PATH_SECRET_SIZE, out, offset, UNKNOWN_PATH_SECRET_SIZE);
+      info.peer = this.resetReplyPeers[index] as number;
+      info.priority = 0;
+      return UNKNOWN_PATH_SECRET_SIZE;
+    }
+    for (let i = 0; i < this.pacedCount; i++) peers.schedule(this.pacedPeers[i] as number);
+    this.pacedCount = 0;
+    this.retryBlocked(nowUs);
+    this.pollCausality();
+    this.schedulePulls(nowUs);
+    const roundMax = this.config.transmitsPerPeerRoundMax;
+    for (;;) {
+      const peer = peers.peekRing();
+      if (peer === NONE) {
+        if (this.dirtyCount > 0) this.flushHealth(nowUs);
+        return 0;
+      }
+      if ((peers.roundCount[peer] as number) >= roundMax) {
+        peers.rotate(true);
+        continue;
+      }
+      let length = 0;
+      if (this.hasControlWork(peer)) length = this.packControl(nowUs, peer, out, offset);
+      if (length === 0 && peers.dataHead[peer] !== NONE) {
+        const pacer = this.sendPacers[peer] as Pacer;
+        if (pacer.canSend(nowUs, this.config.datagramSizeMax)) {
+          length = this.packData(nowUs, peer, out, offset);
+          if (length > 0) pacer.onSend(nowUs, length);
+        } else {
+          const wake = pacer.nextSendTimeUs(nowUs, this.config.datagramSizeMax);
+          if (wake < this.pacingWakeUs) this.pacingWakeUs = wake;
+          if (this.pacedCount < this.pacedPeers.length) this.pacedPeers[this.pacedCount++] = peer;
+          this.bump(C.pacingStalls, 1);
+        }
+      }
+      if (length > 0) {
+        if (this.dirtyCount > 0) this.flushHealth(nowUs);
+        peers.roundCount[peer] = (peers.roundCount[peer] as number) + 1;
+        info.peer = peer;
+        info.priority = 0;
+        this.bump(C.wireBytesSent, length);
+        return length;
+      }
+      peers.rotate(false);
+    }
+  }
+
+  private hasControlWork(peer: number): boolean {
+    const p = this.peers;
+    if ((p.replyCount[peer] as number) > 0 || p.ctrlHead[peer] !== NONE) return true;
+    const head = p.waitHead[peer] as number;
+    return (
+      head !== NONE &&
+      (((this.transfers.flags[head] as number) & TransferFlag.Retransmitted) !== 0 ||
+        (p.notifyCredit[peer] as number) > 0)
+    );
+  }
+
+  // spec: protocol.md#control-datagram — many messages per datagram: notify entries first (one
+  // TRANSFER_NOTIFY), then stateless replies, then per-transfer verdicts, pulls and acks.
+  private packControl(nowUs: number, peer: number, out: Uint8Array, offset: number): number {
+    const p = this.peers;
+    const t = this.transfers;
+    const sealer = p.sealers[peer] as ControlDatagramSealer;
+    let at = sealer.begin(out, offset, Math.min(out.length, offset + this.config.datagramSizeMax));
+    if (at === SEAL_NO_ROOM) return 0;
+    const end = sealer.bodyEnd;
+    // 1. Notify entries.
+    if (p.waitHead[peer] !== NONE) {
+      const messageOffset = at;
+      if (beginTransferNotify(out, at, end) > 0) {
+        let entries = 0;
+        for (;;) {
+          const slot = p.waitHead[peer] as number;
+          if (slot === NONE) break;
+          const retransmit = ((t.flags[slot] as number) & TransferFlag.Retransmitted) !== 0;
+          if (
+            !retransmit &&
+            ((p.notifyCredit[peer] as number) <= 0 ||
+              this.config.notifyCreditInitial - (p.notifyCredit[peer] as number) >=
+                this.health.notifyInFlightLimitOf(peer))
+          ) {
+            this.bump(C.creditStalls, 1);
+            break;
+          }
+          const size = this.appendNotify(slot, peer, out, messageOffset, end, retransmit);
+          if (size < 0) break;
+          entries++;
+          if (!retransmit) p.notifyCredit[peer] = (p.notifyCredit[peer] as number) - 1;
+          this.waitRemove(slot);
+          t.pending[slot] = (t.pending[slot] as number) & ~Pending.Notify;
+          // spec: state-machines.md#sender-transfer (QUEUED × dequeued → NOTIFYING; notify timer k = 0 / k per expiry)
+          t.state[slot] = SenderState.Notifying;
+          this.setWork(slot, true);
+          t.sentAtUs[slot] = nowUs;
+          this.arm(slot, Timer.Notify, nowUs, -1);
+        }
+        at = entries > 0 ? messageOffset + MESSAGE_HEADER_SIZE + readU16(out, messageOffset + 1) : messageOffset;
+        this.bump(C.notifyEntriesSent, entries);
+      }
+    }
+    // 2. Stateless replies.
+    while ((p.replyCount[peer] as number) > 0) {
+      const written = this.writeReply(peer, p.firstReply(peer), out, at, end);
+      if (written === ENCODE_NO_ROOM) break;
+      p.popReply(peer);
+      if (written > 0) at += written;
+    }
+    // 3. Per-transfer control messages.
+    for (;;) {
+      const slot = p.ctrlHead[peer] as number;
+      if (slot === NONE) break;
+      const written = this.writeTransferControl(slot, out, at, end);
+      at += written;
+      if (t.pending[slot] !== 0) break;
+      this.ctrlRemove(slot);
+    }
+    if (at === sealer.bodyOffset) return 0;
+    const length = sealer.seal(at);
+    if (length <= 0) return 0;
+    this.bump(C.controlDatagramsSent, 1);
+    return length;
+  }
+
+  private appendNotify(
+    slot: number,
+    peer: number,
+    out: Uint8Array,
+    messageOffset: number,
+    end: number,
+    retransmit: boolean,
+  ): number {
+    const t = this.transfers;
+    const e = this.entry;
+    e.clear();
+    const seq = this.peers.nextNotifySeq[peer] as number;
+    e.notifySequenceHi = Math.floor(seq / TWO_POW_32);
+    e.notifySequenceLo = seq % TWO_POW_32;
+    e.senderTransferIdHi = t.ids.idHi(slot);
+    e.senderTransferIdLo = t.ids.idLo(slot);
+    e.kind = t.kind[slot] as number;
+    e.priority = t.priority[slot] as number;
+    e.payloadSize = t.payloadBytes[slot] as number;
+    let flags = retransmit || ((t.flags[slot] as number) & TransferFlag.RetryAttempt) !== 0 ? NotifyFlag.Retry : 0;
+    if (t.kind[slot] === TransferKind.Response) {
+      flags |= NotifyFlag.HasReplyTo;
+      e.replyToTransferIdHi = t.replyToHi[slot] as number;
+      e.replyToTransferIdLo = t.replyToLo[slot] as number;
+    }
+    if (t.hasMetadata[slot] === 1) {
+      flags |= NotifyFlag.HasMetadata;
+      e.metadata = t.metadata[slot] as number;
+    }
+    const header = t.headerRef[slot] ?? null;
+    if (header !== null) {
+      flags |= NotifyFlag.HasHeader;
+      e.headerBytes = header;
+      e.headerOffset = 0;
+      e.headerLength = header.length;
+    }
+    if (((t.flags[slot] as number) & TransferFlag.Inline) !== 0) {
+      flags |= NotifyFlag.Inline;
+      e.inlineBytes = t.inlineRef[slot] as Uint8Array;
+      e.inlineOffset = 0;
+    } else {
+      const buffers = this.config.buffers;
+      const buffer = t.buffer[slot] as number;
+      e.bufferIdHi = buffers.idHi(buffer);
+      e.bufferIdLo = buffers.idLo(buffer);
+      e.recordSizeLog2 = t.recordSizeLog2[slot] as number;
+      const material = buffers.keyMaterial(buffer);
+      const materialOffset = buffers.keyMaterialOffset(buffer);
+      e.dataKeyBytes = material;
+      e.dataKeyOffset = materialOffset;
+      e.dataIvBytes = material;
+      e.dataIvOffset = materialOffset + 32;
+    }
+    e.flags = flags;
+    const size = appendNotifyEntry(out, messageOffset, end, e);
+    if (size === ENCODE_FULL || size === ENCODE_NO_ROOM) return -1;
+    this.peers.nextNotifySeq[peer] = seq + 1;
+    if (t.firstSeq[slot] === 0) t.firstSeq[slot] = seq;
+    t.lastSeq[slot] = seq;
+    return size;
+  }
+
+  /** Writes a reply; returns its size, 0 when it is obsolete (dropped), or ENCODE_NO_ROOM. */
+  private writeReply(peer: number, index: number, out: Uint8Array, at: number, end: number): number {
+    const p = this.peers;
+    switch (p.replyKind[index]) {
+      case ReplyKind.FlowReset: {
+        const v = this.resetView;
+        v.senderTransferIdHi = p.replyAHi[index] as number;
+        v.senderTransferIdLo = p.replyALo[index] as number;
+        v.receiverTransferIdHi = p.replyBHi[index] as number;
+        v.receiverTransferIdLo = p.replyBLo[index] as number;
+        v.statusCode = p.replyStatus[index] as number;
+        return encodeFlowReset(out, at, end, v);
+      }
+      case ReplyKind.Reject: {
+        const v = this.acceptView;
+        v.senderTransferIdHi = p.replyAHi[index] as number;
+        v.senderTransferIdLo = p.replyALo[index] as number;
+        v.receiverTransferIdHi = 0;
+        v.receiverTransferIdLo = 0;
+        v.notifyCredit = this.config.notifyCreditPerAccept;
+        v.status = AcceptStatus.Rejected;
+        v.reasonCode = p.replyStatus[index] as number;
+        return encodeTransferAccept(out, at, end, v);
+      }
+      case ReplyKind.Challenge: {
+        const written = this.admission.encodeChallenge(p.replyStatus[index] as number, out, at, end);
+        return written < 0 && written !== ENCODE_NO_ROOM ? 0 : written;
+      }
+      case ReplyKind.Probe: {
+        const v = this.probeView;
+        v.probeId = p.replyAHi[index] as number;
+        v.timestampUs = p.replyALo[index] as number;
+        return encodeProbe(out, at, end, v);
+      }
+      case ReplyKind.ProbeResponse: {
+        const v = this.probeView;
+        v.probeId = p.replyAHi[index] as number;
+        v.timestampUs = p.replyALo[index] as number;
+        return encodeProbeResponse(out, at, end, v);
+      }
+      case ReplyKind.CancelPull: {
+        const v = this.cancelView;
+        v.senderTransferIdHi = p.replyAHi[index] as number;
+        v.senderTransferIdLo = p.replyALo[index] as number;
+        v.pullId = p.replyBLo[index] as number;
+        return encodeCancelPull(out, at, end, v);
+      }
+      case ReplyKind.ChallengeResponse: {
+        const v = this.challengeView;
+        v.senderTransferIdHi = p.replyAHi[index] as number;
+        v.senderTransferIdLo = p.replyALo[index] as number;
+        v.notifySequenceHi = p.replyBHi[index] as number;
+        v.notifySequenceLo = p.replyBLo[index] as number;
+        v.nonceBytes = p.replyNonce;
+        v.nonceOffset = index * REPLY_NONCE_BYTES;
+        return encodeTransferChallengeResponse(out, at, end, v);
+      }
+      default:
+        assert(false, `unknown reply kind for peer ${peer}`);
+        return 0;
+    }
+  }
+
+  /** Writes as many of the slot's pending messages as fit; clears the flags of those written. */
+  private writeTransferControl(slot: number, out: Uint8Array, start: number, end: number): number {
+    const t = this.transfers;
+    let at = start;
+    let pending = t.pending[slot] as number;
+    if ((pending & Pending.Accept) !== 0) {
+      const v = this.acceptView;
+      v.senderTransferIdHi = t.peerIdHi[slot] as number;
+      v.senderTransferIdLo = t.peerIdLo[slot] as number;
+      v.receiverTransferIdHi = t.ids.idHi(slot);
+      v.receiverTransferIdLo = t.ids.idLo(slot);
+      v.notifyCredit = this.config.notifyCreditPerAccept;
+      const state = t.state[slot];
+      v.status =
+        state === ReceiverState.Queued || state === ReceiverState.Offered ? AcceptStatus.Queued : AcceptStatus.Accepted;
+      v.reasonCode = StatusCode.Ok;
+      const n = encodeTransferAccept(out, at, end, v);
+      if (n < 0) return at - start;
+      at += n;
+      pending &= ~Pending.Accept;
+      t.pending[slot] = pending;
+    }
+    if ((pending & Pending.Pull) !== 0) {
+      const v = this.pullView;
+      v.senderTransferIdHi = t.peerIdHi[slot] as number;
+      v.senderTransferIdLo = t.peerIdLo[slot] as number;
+      v.receiverTransferIdHi = t.ids.idHi(slot);
+      v.receiverTransferIdLo = t.ids.idLo(slot);
+      v.pullId = t.pullIdLast[slot] as number;
+      v.flags = ((t.flags[slot] as number) & TransferFlag.PullRetransmission) !== 0 ? PullFlag.Retransmission : 0;
+      v.desiredRateKiBps = this.desiredRateKiBps;
+      const count = t.pullRangeCount[slot] as number;
+      const base = slot * 2 * PULL_RANGES_MAX;
+      for (let i = 0; i < count; i++) {
+        const s = t.pullRanges[base + 2 * i] as number;
+        v.rangeOffsets[i] = s;
+        v.rangeLengths[i] = (t.pullRanges[base + 2 * i + 1] as number) - s;
+      }
+      v.rangeCount = count;
+      const n = encodePullRequest(out, at, end, v);
+      if (n < 0) return at - start;
+      at += n;
+      pending &= ~Pending.Pull;
+      t.pending[slot] = pending;
+      t.sentAtUs[slot] = this.nowUs;
+      this.bump(C.pullsSent, 1);
+    }
+    if ((pending & Pending.RangeAckComplete) !== 0) {
+      const v = this.ackView;
+      v.senderTransferIdHi = t.peerIdHi[slot] as number;
+      v.senderTransferIdLo = t.peerIdLo[slot] as number;
+      v.flags = RangeAckFlag.Complete;
+      v.rangeCount = 0;
+      const n = encodeRangeAck(out, at, end, v);
+      if (n < 0) return at - start;
+      at += n;
+      pending &= ~(Pending.RangeAckComplete | Pending.RangeAck);
+      t.pending[slot] = pending;
+    }
+    if ((pending & Pending.RangeAck) !== 0) {
+      // spec: state-machines.md#receiver-transfer (PULLING × record verified: RANGE_ACK of received ranges)
+      const v = this.ackView;
+      const received = t.rangeSetOf(slot);
+      const count = Math.min(received.count, ACK_RANGES_MAX);
+      v.senderTransferIdHi = t.peerIdHi[slot] as number;
+      v.senderTransferIdLo = t.peerIdLo[slot] as number;
+      v.flags = 0;
+      for (let i = 0; i < count; i++) {
+        const s = received.startAt(i);
+        v.rangeOffsets[i] = s;
+        v.rangeLengths[i] = Math.min(received.endAt(i) - s, 0xffffffff);
+      }
+      v.rangeCount = count;
+      if (count > 0) {
+        const n = encodeRangeAck(out, at, end, v);
+        if (n < 0) return at - start;
+        at += n;
+      }
+      pending &= ~Pending.RangeAck;
+      t.pending[slot] = pending;
+    }
+    return at - start;
+  }
+
+  // spec: protocol.md#data-datagram — chunks of one or more transfers back to back.
+  private packData(nowUs: number, peer: number, out: Uint8Array, offset: number): number {
+    const p = this.peers;
+    const t = this.transfers;
+    const buffers = this.config.buffers;
+    const end = Math.min(out.length, offset + this.config.datagramSizeMax);
+    if (encodeDataDatagramHeader(out, offset, end) < 0) return 0;
+    let at = offset + DATA_HEADER_SIZE;
+    const chunk = this.chunk;
+    for (;;) {
+      const slot = p.dataHead[peer] as number;
+      if (slot === NONE) break;
+      if (t.sendCount[slot] === 0 || t.buffer[slot] === NONE) {
+        this.dataRemoveHead(peer);
+        continue;
+      }
+      const room = end - at - DATA_CHUNK_HEADER_SIZE;
+      if (room < 64) break;
+      const index = slot * SEND_RANGES_MAX + (t.sendHead[slot] as number);
+      const start = t.sendStart[index] as number;
+      const stop = t.sendEnd[index] as number;
+      const length = Math.min(stop - start, room);
+      const buffer = t.buffer[slot] as number;
+      chunk.receiverTransferIdHi = t.peerIdHi[slot] as number;
+      chunk.receiverTransferIdLo = t.peerIdLo[slot] as number;
+      chunk.pullId = t.sendPull[index] as number;
+      chunk.sealedOffset = start;
+      chunk.length = length;
+      encodeDataChunkHeader(out, at, end, chunk);
+      copyBytes(buffers.bytes(buffer), buffers.bytesOffset(buffer) + start, out, at + DATA_CHUNK_HEADER_SIZE, length);
+      at += DATA_CHUNK_HEADER_SIZE + length;
+      this.bump(C.payloadBytesSent, length);
+      if (start + length > (t.sentEnd[slot] as number)) t.sentEnd[slot] = start + length;
+      if (start + length >= stop) {
+        t.sendHead[slot] = ((t.sendHead[slot] as number) + 1) % SEND_RANGES_MAX;
+        t.sendCount[slot] = (t.sendCount[slot] as number) - 1;
+      } else {
+        t.sendStart[index] = start + length;
+      }
+      if (
+        t.state[slot] === SenderState.ServingPulls &&
+        (t.sentEnd[slot] as number) >= (t.sealedBytes[slot] as number)
+      ) {
+        // spec: state-machines.md#sender-transfer (SERVING_PULLS × chunks sent → DRAINING, tail timer k = 0)
+        t.state[slot] = SenderState.Draining;
+        t.exponent[slot] = 0;
+        this.arm(slot, Timer.Data, nowUs, -1);
+      }
+    }
+    if (at === offset + DATA_HEADER_SIZE) return 0;
+    this.bump(C.dataDatagramsSent, 1);
+    return at - offset;
+  }
+
+  /** Moves the oldest event into `view`; returns false when none is waiting. */
+  pollEvent(view: EventView): boolean {
+    const got = this.events.pop(view);
+    if (this.blockedCount > 0) this.retryBlocked(this.nowUs);
+    return got;
+  }
+
+  private unblock(slot: number): void {
+    let w = 0;
+    for (let i = 0; i < this.blockedCount; i++) {
+      const s = this.blocked[i] as number;
+      if (s !== slot) this.blocked[w++] = s;
+    }
+    this.blockedCount = w;
+  }
+
+  private retryBlocked(nowUs: number): void {
+    const count = this.blockedCount;
+    if (count === 0) return;
+    this.blockedCount = 0;
+    for (let i = 0; i < count; i++) {
+      const slot = this.blocked[i] as number;
+      if (this.transfers.state[slot] === ReceiverState.Reassembling) this.tryDeliverBuffered(slot, nowUs);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Lists and queues
+
+  private replyFlowReset(peer: number, sHi: number, sLo: number, rHi: number, rLo: number, status: number): void {
+    if (sHi === 0 && sLo === 0 && rHi === 0 && rLo === 0) return;
+    const p = this.peers;
+    const index = p.pushReply(peer, ReplyKind.FlowReset);
+    if (index === NONE) return;
+    p.replyAHi[index] = sHi;
+    p.replyALo[index] = sLo;
+    p.replyBHi[index] = rHi;
+    p.replyBLo[index] = rLo;
+    p.replyStatus[index] = status;
+  }
+
+  private sendRangePush(slot: number, start: number, stop: number, pullId: number): void {
+    const t = this.transfers;
+    const count = t.sendCount[slot] as number;
+    if (count >= SEND_RANGES_MAX || stop <= start) {
+      this.bump(C.sendRangesDropped, 1);
+      return;
+    }
+    const index = slot * SEND_RANGES_MAX + (((t.sendHead[slot] as number) + count) % SEND_RANGES_MAX);
+    t.sendStart[index] = start;
+    t.sendEnd[index] = stop;
+    t.sendPull[index] = pullId;
+    t.sendCount[slot] = count + 1;
+  }
+
+  /** Marks control messages pending for a transfer and queues it on its peer's control list. */
+  private ctrlMark(slot: number, pending: number): void {
+    const t = this.transfers;
+    t.pending[slot] = (t.pending[slot] as number) | pending;
+    if (t.ctrlIn[slot] === 1) return;
+    const p = this.peers;
+    const peer = t.peer[slot] as number;
+    t.ctrlIn[slot] = 1;
+    t.ctrlNext[slot] = NONE;
+    const tail = p.ctrlTail[peer] as number;
+    if (tail === NONE) p.ctrlHead[peer] = slot;
+    else t.ctrlNext[tail] = slot;
+    p.ctrlTail[peer] = slot;
+    p.schedule(peer);
+  }
+
+  private ctrlRemove(slot: number): void {
+    const t = this.transfers;
+    if (t.ctrlIn[slot] === 0) return;
+    const p = this.peers;
+    const peer = t.peer[slot] as number;
+    let prev = NONE;
+    let cur = p.ctrlHead[peer] as number;
+    while (cur !== slot) {
+      assert(cur !== NONE, 'control list corrupt');
+      prev = cur;
+      cur = t.ctrlNext[cur] as number;
+    }
+    const next = t.ctrlNext[slot] as number;
+    if (prev === NONE) p.ctrlHead[peer] = next;
+    else t.ctrlNext[prev] = next;
+    if (p.ctrlTail[peer] === slot) p.ctrlTail[peer] = prev;
+    t.ctrlIn[slot] = 0;
+    t.ctrlNext[slot] = NONE;
+    t.pending[slot] = 0;
+  }
+
+  /** Queues a sender for a notify; retransmissions go to the front (they hold no new credit). */
+  private waitPush(peer: number, slot: number, front: boolean): void {
+    const t = this.transfers;
+    const p = this.peers;
+    if (t.waitIn[slot] === 1) return;
+    t.waitIn[slot] = 1;
+    if (front) {
+      t.waitNext[slot] = p.waitHead[peer] as number;
+      p.waitHead[peer] = slot;
+      if (p.waitTail[peer] === NONE) p.waitTail[peer] = slot;
+    } else {
+      t.waitNext[slot] = NONE;
+      const tail = p.waitTail[peer] as number;
+      if (tail === NONE) p.waitHead[peer] = slot;
+      else t.waitNext[tail] = slot;
+      p.waitTail[peer] = slot;
+    }
+    p.schedule(peer);
+  }
+
+  private waitRemove(slot: number): void {
+    const t = this.transfers;
+    if (t.waitIn[slot] === 0) return;
+    const p = this.peers;
+    const peer = t.peer[slot] as number;
+    let prev = NONE;
+    let cur = p.waitHead[peer] as number;
+    while (cur !== slot) {
+      assert(cur !== NONE, 'wait list corrupt');
+      prev = cur;
+      cur = t.waitNext[cur] as number;
+    }
+    const next = t.waitNext[slot] as number;
+    if (prev === NONE) p.waitHead[peer] = next;
+    else t.waitNext[prev] = next;
+    if (p.waitTail[peer] === slot) p.waitTail[peer] = prev;
+    t.waitIn[slot] = 0;
+    t.waitNext[slot] = NONE;
+  }
+
+  private dataPush(peer: number, slot: number): void {
+    const t = this.transfers;
+    const p = this.peers;
+    if (t.dataIn[slot] === 1) {
+      p.schedule(peer);
+      return;
+    }
+    t.dataIn[slot] = 1;
+    t.dataNext[slot] = NONE;
+    const tail = p.dataTail[peer] as number;
+    if (tail === NONE) p.dataHead[peer] = slot;
+    else t.dataNext[tail] = slot;
+    p.dataTail[peer] = slot;
+    p.schedule(peer);
+  }
+
+  private dataRemoveHead(peer: number): void {
+    const t = this.transfers;
+    const p = this.peers;
+    const slot = p.dataHead[peer] as number;
+    const next = t.dataNext[slot] as number;
+    p.dataHead[peer] = next;
+    if (next === NONE) p.dataTail[peer] = NONE;
+    t.dataIn[slot] = 0;
+    t.dataNext[slot] = NONE;
+  }
+
+  /** Drops a sender's queued chunks and takes it off its peer's data list. */
+  private dataDrop(slot: number): void {
+    const t = this.transfers;
+    t.sendCount[slot] = 0;
+    if (t.dataIn[slot] === 0) return;
+    const p = this.peers;
+    const peer = t.peer[slot] as number;
+    let prev = NONE;
+    let cur = p.dataHead[peer] as number;
+    while (cur !== slot) {
+      assert(cur !== NONE, 'data list corrupt');
+      prev = cur;
+      cur = t.dataNext[cur] as number;
+    }
+    const next = t.dataNext[slot] as number;
+    if (prev === NONE) p.dataHead[peer] = next;
+    else t.dataNext[prev] = next;
+    if (p.dataTail[peer] === slot) p.dataTail[peer] = prev;
+    t.dataIn[slot] = 0;
+    t.dataNext[slot] = NONE;
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * Per-peer state of the endpoint: the peer's sealer (control keys toward it), notify sequence and
+ * credit, RTT estimator, liveness, the heads of its intrusive transfer lists (control, wait, data),
+ * its ring of stateless replies, and its place in the transmit round-robin.
+ */
+import { assert } from '../assert.js';
+import { RttEstimator } from '../rtt-estimator.js';
+import type { ControlDatagramSealer } from '../secure-datagram.js';
+import { NONE } from './transfer-table.js';
+
+/** Kinds of stateless replies (messages for which no transfer slot exists). */
+export const ReplyKind = {
+  /** FLOW_RESET(a = sender id, b = receiver id, status). */
+  FlowReset: 1,
+  /** TRANSFER_ACCEPT REJECTED(a = sender id, status = reason), receiver id 0. */
+  Reject: 2,
+  /** TRANSFER_CHALLENGE for held notify `held`. */
+  Challenge: 3,
+  /** TRANSFER_CHALLENGE_RESPONSE(a = sender id, b = notify sequence, nonce). */
+  ChallengeResponse: 4,
+  /** CANCEL_PULL(a = sender id, every pull). */
+  CancelPull: 5,
+  /** PROBE_RESPONSE(a hi = probe id, a lo = timestamp). */
+  ProbeResponse: 6,
+  /** PROBE(a hi = probe id, a lo = timestamp). */
+  Probe: 7,
+} as const;
+
+/** Bytes of a challenge nonce. */
+const NONCE_BYTES = 16;
+
+/** Structure-of-arrays peer state. */
+export class PeerTable {
+  readonly capacity: number;
+  readonly repliesMax: number;
+  readonly active: Uint8Array;
+  readonly sealers: (ControlDatagramSealer | null)[];
+  readonly rtt: RttEstimator[];
+  readonly nextNotifySeq: Float64Array;
+  readonly notifyCredit: Float64Array;
+  readonly lastHeardUs: Float64Array;
+  readonly ctrlHead: Int32Array;
+  readonly ctrlTail: Int32Array;
+  readonly waitHead: Int32Array;
+  readonly waitTail: Int32Array;
+  readonly dataHead: Int32Array;
+  readonly dataTail: Int32Array;
+  readonly roundCount: Int32Array;
+  readonly inRing: Uint8Array;
+  // Reply ring (per peer, repliesMax entries).
+  readonly replyHead: Int32Array;
+  readonly replyCount: Int32Array;
+  readonly replyKind: Uint8Array;
+  readonly replyAHi: Uint32Array;
+  readonly replyALo: Uint32Array;
+  readonly replyBHi: Uint32Array;
+  readonly replyBLo: Uint32Array;
+  readonly replyStatus: Uint16Array;
+  readonly replyNonce: Uint8Array;
+  /** Replies dropped because a peer's ring was full (the peer retransmits). */
+  repliesDropped: number;
+  // Round-robin ring of peers with something to send.
+  private readonly ring: Int32Array;
+  private ringHead: number;
+  private ringCount: number;
+
+  constructor(capacity: number, repliesMax: number) {
+    this.capacity = capacity;
+    this.repliesMax = repliesMax;
+    this.active = new Uint8Array(capacity);
+    this.sealers = new Array<ControlDatagramSealer | null>(capacity).fill(null);
+    this.rtt = [];
+    for (let i = 0; i < capacity; i++) this.rtt.push(new RttEstimator());
+    this.nextNotifySeq = new Float64Array(capacity);
+    this.notifyCredit = new Float64Array(capacity);
+    this.lastHeardUs = new Float64Array(capacity).fill(-1);
+    this.ctrlHead = new Int32Array(capacity).fill(NONE);
+    this.ctrlTail = new Int32Array(capacity).fill(NONE);
+    this.waitHead = new Int32Array(capacity).fill(NONE);
+    this.waitTail = new Int32Array(capacity).fill(NONE);
+    this.dataHead = new Int32Array(capacity).fill(NONE);
+    this.dataTail = new Int32Array(capacity).fill(NONE);
+    this.roundCount = new Int32Array(capacity);
+    this.inRing = new Uint8Array(capacity);
+    this.replyHead = new Int32Array(capacity);
+    this.replyCount = new Int32Array(capacity);
+    const n = capacity * repliesMax;
+    this.replyKind = new Uint8Array(n);
+    this.replyAHi = new Uint32Array(n);
+    this.replyALo = new Uint32Array(n);
+    this.replyBHi = new Uint32Array(n);
+    this.replyBLo = new Uint32Array(n);
+    this.replyStatus = new Uint16Array(n);
+    this.replyNonce = new Uint8Array(n * NONCE_BYTES);
+    this.repliesDropped = 0;
+    this.ring = new Int32Array(capacity);
+    this.ringHead = 0;
+    this.ringCount = 0;
+  }
+
+  /** Peers waiting in the transmit ring. */
+  get ringSize(): number {
+    return this.ringCount;
+  }
+
+  /** Queues `peer` for transmission (no-op if already queued). */
+  schedule(peer: number): void {
+    if (this.inRing[peer] === 1) return;
+    this.inRing[peer] = 1;
+    this.ring[(this.ringHead + this.ringCount) % this.capacity] = peer;
+    this.ringCount++;
+  }
+
+  /** The peer at the head of the ring, or {@link NONE}. */
+  peekRing(): number {
+    return this.ringCount === 0 ? NONE : (this.ring[this.ringHead] as number);
+  }
+
+  /** Removes the head peer; `requeue` puts it back at the tail (its round count restarts). */
+  rotate(requeue: boolean): void {
+    assert(this.ringCount > 0, 'rotate of an empty ring');
+    const peer = this.ring[this.ringHead] as number;
+    this.ringHead = (this.ringHead + 1) % this.capacity;
+    this.ringCount--;
+    this.roundCount[peer] = 0;
+    this.inRing[peer] = 0;
+    if (requeue) this.schedule(peer);
+  }
+
+  /**
+   * Appends a reply; returns its ring index (fill the fields there) or {@link NONE} when the
+   * peer's ring is full (the reply is dropped and counted: every reply answers a retransmittable
+   * message).
+   */
+  pushReply(peer: number, kind: number): number {
+    const count = this.replyCount[peer] as number;
+    if (count >= this.repliesMax) {
+      this.repliesDropped++;
+      return NONE;
+    }
+    const index = peer * this.repliesMax + (((this.replyHead[peer] as number) + count) % this.repliesMax);
+    this.replyKind[index] = kind;
+    this.replyCount[peer] = count + 1;
+    this.schedule(peer);
+    return index;
+  }
+
+  /** Ring index of the oldest reply of `peer` (requires a non-empty ring). */
+  firstReply(peer: number): number {
+    return peer * this.repliesMax + (this.replyHead[peer] as number);
+  }
+
+  /** Drops the oldest reply of `peer`. */
+  popReply(peer: number): void {
+    this.replyHead[peer] = ((this.replyHead[peer] as number) + 1) % this.repliesMax;
+    this.replyCount[peer] = (this.replyCount[peer] as number) - 1;
+  }
+}
+
+export { NONCE_BYTES as REPLY_NONCE_BYTES };

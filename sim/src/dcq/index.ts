@@ -1,0 +1,1 @@
+export { DcqTransport, type DcqTransportOptions } from './dcq-transport.js';
