@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 
+export * from './baseline/index.js';
 export * from './dcq/index.js';
 export * from './metrics/index.js';
 export * from './network/index.js';
