@@ -11,4 +11,5 @@ export * from './metrics/index.js';
 export * from './network/index.js';
 export * from './pcap/index.js';
 export * from './plot/index.js';
+export * from './scenario/index.js';
 export * from './workloads/index.js';

@@ -1,0 +1,74 @@
+/**
+ * The transports a scenario can run with, by name (`dcq-sim --transport NAME`): a registry of
+ * {@link SimTransportFactory}s. The sender-driven baseline is registered here; the dcq engine
+ * adapter registers itself as `dcq` when it exists, and users may register their own.
+ */
+import { InvalidArgumentError } from '@dcq/core';
+import {
+  BASELINE_STATUS_DEPENDENCY_FAILED,
+  BASELINE_STATUS_TIMEOUT,
+  SenderDrivenTransport,
+} from '../baseline/index.js';
+import type { SimTransportFactory } from './scenario.js';
+
+/** Name of the dcq transport (preferred default once registered). */
+export const DCQ_TRANSPORT_NAME = 'dcq';
+
+const factories = new Map<string, SimTransportFactory>();
+
+/** Registers `factory` under its name; throws if the name is taken. */
+export function registerTransport(factory: SimTransportFactory): void {
+  if (factories.has(factory.name)) throw new InvalidArgumentError(`transport '${factory.name}' is already registered`);
+  if (factory.cryptoProviders.length === 0) {
+    throw new InvalidArgumentError(`transport '${factory.name}' must name at least one crypto provider (or 'none')`);
+  }
+  factories.set(factory.name, factory);
+}
+
+/** Names of the registered transports, sorted. */
+export function transportNames(): string[] {
+  return [...factories.keys()].sort();
+}
+
+/** The factory named `name`; throws an {@link InvalidArgumentError} listing the registered ones. */
+export function transportFactory(name: string): SimTransportFactory {
+  const factory = factories.get(name);
+  if (factory === undefined) {
+    throw new InvalidArgumentError(
+      `unknown transport '${name}'; registered: ${transportNames().join(', ')}` +
+        (name === DCQ_TRANSPORT_NAME ? ' (the dcq engine adapter is not registered yet)' : ''),
+    );
+  }
+  return factory;
+}
+
+/** The transport used when none is named: `dcq` when registered, else the first registered one. */
+export function defaultTransportName(): string {
+  if (factories.has(DCQ_TRANSPORT_NAME)) return DCQ_TRANSPORT_NAME;
+  const first = transportNames()[0];
+  if (first === undefined) throw new InvalidArgumentError('no transport is registered');
+  return first;
+}
+
+/**
+ * The sender-driven baseline (`sim/src/baseline`): no crypto, no restart support (a restarted
+ * host's fresh transport would accept old peers' retransmissions as new transfers). Its send and
+ * reassembly budgets are each half the scenario's per-host held-bytes limit.
+ */
+export const senderDrivenTransportFactory: SimTransportFactory = {
+  name: 'sender-driven',
+  description: 'the sender-driven baseline: per-transfer fixed windows, timeout-only repair, no crypto',
+  cryptoProviders: ['none'],
+  supportsRestart: false,
+  statusNames: { [BASELINE_STATUS_TIMEOUT]: 'timeout', [BASELINE_STATUS_DEPENDENCY_FAILED]: 'dependencyFailed' },
+  create(context) {
+    const half = Math.max(1, Math.floor(context.heldBytesMax / 2));
+    return new SenderDrivenTransport({
+      peersMax: Math.max(1, context.hostCount),
+      sendBytesMax: half,
+      reassemblyBytesMax: half,
+    });
+  },
+};
+
+registerTransport(senderDrivenTransportFactory);
