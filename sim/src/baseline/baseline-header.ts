@@ -26,6 +26,12 @@ export const FLAG_RESPONSE = 1;
 export const DATA_HEADER_BYTES = 28;
 /** Bytes of an ACK datagram. */
 export const ACK_BYTES = 16;
+/**
+ * Bytes of the checksum trailer every baseline datagram carries: FNV-1a over the rest of the
+ * datagram, standing in for the UDP checksum a real sender-driven transport relies on, so corrupted
+ * datagrams are dropped rather than delivered (the comparison with dcq stays fair).
+ */
+export const CHECKSUM_BYTES = 4;
 
 const TWO_32 = 4294967296;
 

@@ -47,6 +47,7 @@
  * send-buffer bytes are missing. Buffers are per message; nothing is allocated per datagram.
  */
 import { assert, InvalidArgumentError, type TransmitInfo } from '@dcq/core';
+import { fnv1a32 } from '@dcq/core/testing';
 import { DeadlineHeap } from '../network/deadline-heap.js';
 import {
   fillPayload,
@@ -58,6 +59,7 @@ import {
 } from '../scenario/transport.js';
 import {
   ACK_BYTES,
+  CHECKSUM_BYTES,
   DATA_HEADER_BYTES,
   FLAG_RESPONSE,
   readU32,
@@ -66,6 +68,7 @@ import {
   TYPE_DATA,
   writeAck,
   writeDataHeader,
+  writeU32,
 } from './baseline-header.js';
 import { BufferPool } from './buffer-pool.js';
 import { KeyTable } from './key-table.js';
@@ -333,7 +336,12 @@ export class SenderDrivenTransport implements SimTransport {
   constructor(options: SenderDrivenOptions = {}) {
     this.stats = new SenderDrivenStats();
     this.peersMax = positiveInteger('peersMax', options.peersMax, 64, 2 ** 20);
-    this.chunkBytes = positiveInteger('chunkBytes', options.chunkBytes, 1400, 65535 - DATA_HEADER_BYTES);
+    this.chunkBytes = positiveInteger(
+      'chunkBytes',
+      options.chunkBytes,
+      1400,
+      65535 - DATA_HEADER_BYTES - CHECKSUM_BYTES,
+    );
     const windowBytes = positiveInteger('windowBytes', options.windowBytes, 65536, 2 ** 30);
     this.windowChunks = Math.ceil(windowBytes / this.chunkBytes);
     this.transfersMax = positiveInteger('transfersMax', options.transfersMax, 4096, 2 ** 20);
@@ -565,9 +573,18 @@ export class SenderDrivenTransport implements SimTransport {
   // ---------------------------------------------------------------------------------------------
   // Datagram endpoint
 
-  /** Handles one DATA or ACK datagram; never throws on malformed input (it is counted and dropped). */
-  handleDatagram(nowUs: number, bytes: Uint8Array, offset: number, length: number, peer: number): void {
+  /**
+   * Handles one DATA or ACK datagram; never throws on malformed input (it is counted and dropped).
+   * Every datagram ends with a 4-byte checksum (see {@link CHECKSUM_BYTES}); a mismatch drops it, as
+   * the UDP checksum would on a real network.
+   */
+  handleDatagram(nowUs: number, bytes: Uint8Array, offset: number, datagramLength: number, peer: number): void {
+    const length = datagramLength - CHECKSUM_BYTES;
     if (length < ACK_BYTES || peer < 0 || peer >= this.peersMax) {
+      this.stats.malformed++;
+      return;
+    }
+    if (readU32(bytes, offset + length) !== fnv1a32(bytes, offset, length)) {
       this.stats.malformed++;
       return;
     }
@@ -593,8 +610,15 @@ export class SenderDrivenTransport implements SimTransport {
     return this.timers.peekDeadline();
   }
 
-  /** Writes the next ACK (first) or DATA datagram; 0 when nothing is ready. */
+  /** Writes the next ACK (first) or DATA datagram, checksum appended; 0 when nothing is ready. */
   pollTransmit(nowUs: number, out: Uint8Array, offset: number, info: TransmitInfo): number {
+    const length = this.transmitNext(nowUs, out, offset, info);
+    if (length === 0) return 0;
+    writeU32(out, offset + length, fnv1a32(out, offset, length));
+    return length + CHECKSUM_BYTES;
+  }
+
+  private transmitNext(nowUs: number, out: Uint8Array, offset: number, info: TransmitInfo): number {
     if (this.ackCount > 0) return this.transmitAck(out, offset, info);
     while (this.readyCount > 0) {
       const s = this.ready[this.readyHead] as number;

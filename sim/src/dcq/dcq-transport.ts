@@ -52,7 +52,8 @@ export interface DcqTransportOptions {
 
 const RESPONSE_SIZE_HEADER_BYTES = 4;
 
-function identityOf(host: number): Uint8Array {
+/** The PSK-mode identity of a simulated host (both sides of a path derive its secret from these). */
+export function simHostIdentity(host: number): Uint8Array {
   const text = `sim-host-${host}`;
   const out = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
@@ -118,8 +119,8 @@ export class DcqTransport implements SimTransport {
       peer,
       {
         psk: this.psk,
-        localIdentity: identityOf(this.host),
-        peerIdentity: identityOf(peer),
+        localIdentity: simHostIdentity(this.host),
+        peerIdentity: simHostIdentity(peer),
         epoch: this.epochs[peer] as number,
       },
       nowUs,

@@ -1,1 +1,2 @@
-export { DcqTransport, type DcqTransportOptions } from './dcq-transport.js';
+export { createDcqTransportFactory, DCQ_STATE_LINGER_NS, simPsk } from './dcq-factory.js';
+export { DcqTransport, type DcqTransportOptions, simHostIdentity } from './dcq-transport.js';

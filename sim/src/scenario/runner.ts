@@ -234,7 +234,7 @@ export class ScenarioRunner {
 
     const list = this.list;
     const endWorkNs = Math.max(scenario.durationNs, list.count > 0 ? (list.timeNs[list.count - 1] as number) : 0);
-    const deadlineNs = endWorkNs + this.drainNs;
+    const deadlineNs = endWorkNs + Math.max(this.drainNs, this.factory.stateLingerNs ?? 0);
     let nextRow = 0;
     let nextRetryNs = Number.POSITIVE_INFINITY;
     let quiescent = false;

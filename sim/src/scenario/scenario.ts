@@ -75,6 +75,11 @@ export interface SimTransportFactory {
   create(context: SimTransportContext): SimTransport;
   /** Path secrets of the run so far (registered with the capture decryptor for `--pcap`). */
   pathSecrets?(): readonly CapturePathSecret[];
+  /**
+   * How long its transports legitimately keep state after their transfers end (e.g. dcq's
+   * time-wait): the run drains at least this long before checking for leaked state.
+   */
+  readonly stateLingerNs?: number;
 }
 
 /** One scheduled change of the network. */

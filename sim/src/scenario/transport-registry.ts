@@ -9,6 +9,7 @@ import {
   BASELINE_STATUS_TIMEOUT,
   SenderDrivenTransport,
 } from '../baseline/index.js';
+import { createDcqTransportFactory } from '../dcq/dcq-factory.js';
 import type { SimTransportFactory } from './scenario.js';
 
 /** Name of the dcq transport (preferred default once registered). */
@@ -72,3 +73,4 @@ export const senderDrivenTransportFactory: SimTransportFactory = {
 };
 
 registerTransport(senderDrivenTransportFactory);
+registerTransport(createDcqTransportFactory());
