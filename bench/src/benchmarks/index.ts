@@ -10,6 +10,10 @@ import { idsBenchmark } from './ids.js';
 import { pathsecretBenchmark } from './pathsecret.js';
 import { pqBenchmark } from './pq.js';
 import { rangesetBenchmark } from './rangeset.js';
+import { simFanoutBenchmark } from './sim-fanout.js';
+import { simFaultsBenchmark } from './sim-faults.js';
+import { simIncastBenchmark } from './sim-incast.js';
+import { simW4Benchmark } from './sim-w4.js';
 import { wheelBenchmark } from './wheel.js';
 
 export const benchmarks: readonly Benchmark[] = [
@@ -24,4 +28,8 @@ export const benchmarks: readonly Benchmark[] = [
   pqBenchmark,
   engineRpcBenchmark,
   engineBulkBenchmark,
+  simW4Benchmark,
+  simIncastBenchmark,
+  simFanoutBenchmark,
+  simFaultsBenchmark,
 ];

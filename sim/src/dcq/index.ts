@@ -1,2 +1,9 @@
-export { createDcqTransportFactory, DCQ_STATE_LINGER_NS, simPsk } from './dcq-factory.js';
+export {
+  createDcqTransportFactory,
+  DCQ_CRYPTO_PROVIDERS,
+  DCQ_SIM_PULL_BYTES,
+  DCQ_SIM_RECEIVE_WINDOW_BYTES,
+  DCQ_STATE_LINGER_NS,
+  simPsk,
+} from './dcq-factory.js';
 export { DcqTransport, type DcqTransportOptions, simHostIdentity } from './dcq-transport.js';

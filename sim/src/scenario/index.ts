@@ -49,6 +49,7 @@ export {
   scenarioDefinition,
   scenarioNames,
 } from './registry.js';
+export { FANOUT_SIZES_SCENARIO, RESULT_SCENARIOS, W4_LOAD_SCENARIO } from './result-scenarios.js';
 export {
   type RunError,
   runResultToJson,

@@ -13,6 +13,7 @@ import { offeredLoad } from '../workloads/offered-load.js';
 import type { PriorityRule } from '../workloads/priority-rules.js';
 import { FixedSize } from '../workloads/size-samplers.js';
 import { mergeTransferLists, WORKLOAD_PRIORITY_DEFAULT } from '../workloads/transfer-list.js';
+import { RESULT_SCENARIOS } from './result-scenarios.js';
 import type { FaultEvent, Scenario, SimTransportFactory } from './scenario.js';
 
 /** One parameter of a scenario definition. */
@@ -388,3 +389,4 @@ registerScenario(SMOKE_SCENARIO);
 registerScenario(INCAST_SCENARIO);
 registerScenario(FANOUT_SCENARIO);
 registerScenario(FAULTS_SCENARIO);
+for (const definition of RESULT_SCENARIOS) registerScenario(definition);
