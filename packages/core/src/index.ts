@@ -203,11 +203,14 @@ export {
   type LocalBufferRegistryOptions,
 } from './endpoint/buffer-registry.js';
 export { type EndpointConfig, type EndpointOptions, resolveEndpointConfig } from './endpoint/config.js';
+export { LOSS_REORDER_THRESHOLD, SenderCongestion, type SenderCongestionOptions } from './endpoint/congestion-glue.js';
 export {
   ENDPOINT_COUNTER_NAMES,
   Endpoint,
   LocalStatus,
   type PeerPsk,
+  STREAM_ITEM_ATTEMPTS_DEFAULT,
+  type StreamItemOptions,
   SubmitError,
   type SubmitOptions,
 } from './endpoint/endpoint.js';
@@ -221,6 +224,7 @@ export {
   EventView,
   eventKindName,
 } from './endpoint/events.js';
+export { StreamEngine, StreamState } from './endpoint/streams.js';
 export { type DatagramEndpoint, TransmitInfo } from './endpoint-io.js';
 export {
   AssertionError,

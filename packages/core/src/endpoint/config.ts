@@ -91,12 +91,33 @@ export interface EndpointOptions {
   readonly applicationBulkDestination?: boolean;
   /** Peer-health thresholds and timers (state-machines.md#peer-health); defaults from PEER_HEALTH_DEFAULTS. */
   readonly peerHealth?: Omit<PeerHealthOptions, 'capacity'>;
-  /** A receiver sends a RANGE_ACK of its received ranges every this many new bytes (default 256 KiB). */
+  /**
+   * A receiver sends a RANGE_ACK of its received ranges every this many new bytes (default 4 KiB
+   * with `congestionControl`, whose controller samples delivery from them, else 256 KiB; configure
+   * alike on both sides).
+   */
   readonly ackEveryBytes?: number;
+  /**
+   * Per-peer BBR congestion control of the DATA this sender emits (congestion-glue.ts; default
+   * false for now: pacing caps only — see docs/engine.md for its state).
+   */
+  readonly congestionControl?: boolean;
+  /** DATA chunks in flight (sent, not yet acknowledged or lost) over all peers; at the bound DATA waits for acks (default 8192). */
+  readonly congestionRecordsMax?: number;
   /** The causality map to use (shared with application threads at runtime); default a private one. */
   readonly causality?: CausalityMap;
   /** This host's 32-byte stateless-reset key: without it UNKNOWN_PATH_SECRET is never sent (PSK: derivePskResetKey). */
   readonly statelessResetKey?: Uint8Array;
+  /** Stream records (open, closing, time-wait) of all peers (default 1024). */
+  readonly streamsMax?: number;
+  /** Stream records per peer (default 256). */
+  readonly streamsPerPeerMax?: number;
+  /** Items of one stream received and not yet polled (in progress included); also our items in flight per stream (default 16). */
+  readonly streamQueueDepthMax?: number;
+  /** Payload bytes of one stream's received, not yet polled items (default 16 MiB; the next item in order may exceed it). */
+  readonly streamQueueBytesMax?: number;
+  /** STREAM_CLOSE retransmissions before the stream closes TIMEOUT (default 8). */
+  readonly streamCloseRetransmitsMax?: number;
 }
 
 /** A validated, complete configuration. */
@@ -136,8 +157,15 @@ export interface EndpointConfig {
   readonly applicationBulkDestination: boolean;
   readonly peerHealth: Omit<PeerHealthOptions, 'capacity'>;
   readonly ackEveryBytes: number;
+  readonly congestionControl: boolean;
+  readonly congestionRecordsMax: number;
   readonly causality: CausalityMap | undefined;
   readonly statelessResetKey: Uint8Array | undefined;
+  readonly streamsMax: number;
+  readonly streamsPerPeerMax: number;
+  readonly streamQueueDepthMax: number;
+  readonly streamQueueBytesMax: number;
+  readonly streamCloseRetransmitsMax: number;
 }
 
 function rate(name: string, value: number | undefined): number {
@@ -210,8 +238,21 @@ export function resolveEndpointConfig(options: EndpointOptions): EndpointConfig 
     sendRateBytesPerSecond: rate('sendRateBytesPerSecond', options.sendRateBytesPerSecond),
     applicationBulkDestination: options.applicationBulkDestination ?? false,
     peerHealth: options.peerHealth ?? {},
-    ackEveryBytes: integer('ackEveryBytes', options.ackEveryBytes, 256 * 1024, 1024, 2 ** 40),
+    ackEveryBytes: integer(
+      'ackEveryBytes',
+      options.ackEveryBytes,
+      options.congestionControl === true ? 4 * 1024 : 256 * 1024,
+      1024,
+      2 ** 40,
+    ),
+    congestionControl: options.congestionControl ?? false,
+    congestionRecordsMax: integer('congestionRecordsMax', options.congestionRecordsMax, 8192, 1, 1 << 22),
     causality: options.causality,
     statelessResetKey: options.statelessResetKey,
+    streamsMax: integer('streamsMax', options.streamsMax, 1024, 1, 1 << 22),
+    streamsPerPeerMax: integer('streamsPerPeerMax', options.streamsPerPeerMax, 256, 1, 1 << 22),
+    streamQueueDepthMax: integer('streamQueueDepthMax', options.streamQueueDepthMax, 16, 1, 1 << 16),
+    streamQueueBytesMax: integer('streamQueueBytesMax', options.streamQueueBytesMax, 16 << 20, 1, 2 ** 48),
+    streamCloseRetransmitsMax: integer('streamCloseRetransmitsMax', options.streamCloseRetransmitsMax, 8, 0, 1000),
   };
 }

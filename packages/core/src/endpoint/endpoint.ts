@@ -10,7 +10,6 @@
 import { assert } from '../assert.js';
 import { BackoffPolicy } from '../backoff.js';
 import { CAUSALITY_TOKEN_NONE, CausalityMap, CausalityOutcome, CausalityState } from '../causality-map.js';
-import { senderPacingRateBytesPerSec } from '../congestion/controller.js';
 import { ControlKeySender } from '../crypto/control-keys.js';
 import { PathKeySchedule } from '../crypto/key-schedule.js';
 import {
@@ -47,6 +46,7 @@ import {
   PullFlag,
   RangeAckFlag,
   StatusCode,
+  StreamFlag,
   TransferKind,
   UNKNOWN_PATH_SECRET_SIZE,
   WIRE_VERSION,
@@ -69,6 +69,7 @@ import {
   PullRequestView,
   RangeAckView,
 } from '../wire/pull-messages.js';
+import { encodeStreamCloseAck, StreamCloseAckView } from '../wire/stream-messages.js';
 import {
   encodeFlowReset,
   encodeTransferAccept,
@@ -86,8 +87,10 @@ import {
 } from '../wire/transfer-notify.js';
 import { BUFFER_NONE } from './buffer-registry.js';
 import { type EndpointConfig, type EndpointOptions, resolveEndpointConfig } from './config.js';
+import { SenderCongestion } from './congestion-glue.js';
 import { ARENA_FULL, EventKind, EventQueue, type EventView } from './events.js';
 import { PeerTable, REPLY_NONCE_BYTES, ReplyKind } from './peer-table.js';
+import { STREAM_TABLE_FULL, StreamEngine } from './streams.js';
 import {
   NONE,
   Pending,
@@ -138,6 +141,12 @@ const Timer = {
   Health: 7,
   /** Between attempts (QUEUED (backoff)). */
   Backoff: 8,
+  /** Stream: STREAM_CLOSE retransmit timer (target = stream slot). */
+  StreamClose: 9,
+  /** Stream: time-wait of a CLOSED stream record (target = stream slot). */
+  StreamTimeWait: 10,
+  /** Per-transfer deadline (SubmitOptions.deadlineUs; its own wheel entry, target = slot). */
+  Deadline: 11,
 } as const;
 
 /** Counters exported by {@link Endpoint.counters} (index = position). */
@@ -236,9 +245,37 @@ export interface SubmitOptions {
    * are left (never for responses).
    */
   readonly attemptsMax?: number;
+  /**
+   * Absolute deadline in the engine's clock (µs, as passed to handleTimeout): when it passes in any
+   * non-terminal state the transfer FAILS with TIMEOUT (FLOW_RESET to the peer if anything was sent,
+   * so the receiver releases it too). Default none. Only the first transfer of a broadcast gets it.
+   */
+  readonly deadlineUs?: number;
 }
 
+/** Options of {@link Endpoint.submitStreamItem}. */
+export interface StreamItemOptions extends SubmitOptions {
+  /**
+   * The last item of our direction (END_OF_STREAM): our direction ends with it (STREAM_CLOSE(OK, n)
+   * follows, as with closeStream(stream, OK)).
+   */
+  readonly endOfStream?: boolean;
+}
+
+/**
+ * Attempts of a stream item when `attemptsMax` is not given: an item the receiver refuses for its
+ * stream's queue limits (ACCEPT REJECTED LIMIT_EXCEEDED) is retried after timeout(attempt).
+ */
+export const STREAM_ITEM_ATTEMPTS_DEFAULT = 255;
+
 const TWO_POW_32 = 2 ** 32;
+/**
+ * Fast retransmit: an ACCEPT for notify sequence S re-sends an unanswered notify whose last
+ * sequence is ≤ S − this (spec: state-machines.md#sender-transfer, `fastRetransmitThreshold`).
+ */
+const FAST_RETRANSMIT_THRESHOLD = 3;
+/** Notifies remembered per peer for fast retransmit (a ring; the oldest are forgotten). */
+const SENT_NOTIFIES_PER_PEER = 256;
 /** UNKNOWN_PATH_SECRET replies waiting for pollTransmit. */
 const RESET_REPLIES_MAX = 16;
 const PRIORITY_DEFAULT = 3;
@@ -278,6 +315,9 @@ export class Endpoint implements DatagramEndpoint {
   readonly health: PeerHealthTable;
   /** The causality map transfers with `causal` / `dependsOn` use (injected or private). */
   readonly causality: CausalityMap;
+  /** Streams (state-machines.md#stream): the stream table and its machine (read-only use outside). */
+  readonly streams: StreamEngine;
+  private readonly closeAckView: StreamCloseAckView;
 
   private readonly wheel: TimingWheel;
   private readonly backoff: BackoffPolicy;
@@ -329,6 +369,20 @@ export class Endpoint implements DatagramEndpoint {
   private pacedCount: number;
   private pacingWakeUs: number;
   private readonly desiredRateKiBps: number;
+  /** Per transfer slot: the deadline's wheel entry, or NONE. */
+  private readonly deadlineTimer: Int32Array;
+  // Fast retransmit: per peer, a ring of (slot, generation, notify sequence) in sending order.
+  private readonly sentSlot: Int32Array;
+  private readonly sentGeneration: Uint32Array;
+  private readonly sentSeq: Float64Array;
+  private readonly sentHead: Int32Array;
+  private readonly sentCount: Int32Array;
+  /** Per transfer slot: when it was last fast-retransmitted (at most once per RTT), µs. */
+  private readonly fastRetransmitAtUs: Float64Array;
+  /** Notifies re-sent by fast retransmit (also counted in notifyRetransmits). */
+  notifyFastRetransmits: number;
+  /** Per-peer congestion control of the DATA this endpoint sends (congestion-glue.ts). */
+  readonly congestion: SenderCongestion;
 
   constructor(options: EndpointOptions) {
     const config = resolveEndpointConfig(options);
@@ -361,8 +415,23 @@ export class Endpoint implements DatagramEndpoint {
       },
     });
     // Terminal events are never refused: room for one per transfer slot twice over beyond eventsMax.
-    this.events = new EventQueue(config.eventsMax + 2 * config.transfersMax, config.eventArenaBytes);
-    this.wheel = new TimingWheel({ timerCapacity: config.transfersMax + config.peersMax });
+    // Stream events: at most STREAM_OPENED, STREAM_ENDED and STREAM_CLOSED per stream record.
+    this.events = new EventQueue(
+      config.eventsMax + 2 * config.transfersMax + 3 * config.streamsMax,
+      config.eventArenaBytes,
+    );
+    // One phase timer and one deadline per transfer slot, one health timer per peer, stream timers.
+    this.wheel = new TimingWheel({
+      timerCapacity: 2 * config.transfersMax + config.peersMax + config.streamsMax,
+    });
+    this.deadlineTimer = new Int32Array(config.transfersMax).fill(NONE);
+    this.sentSlot = new Int32Array(config.peersMax * SENT_NOTIFIES_PER_PEER);
+    this.sentGeneration = new Uint32Array(config.peersMax * SENT_NOTIFIES_PER_PEER);
+    this.sentSeq = new Float64Array(config.peersMax * SENT_NOTIFIES_PER_PEER);
+    this.sentHead = new Int32Array(config.peersMax);
+    this.sentCount = new Int32Array(config.peersMax);
+    this.fastRetransmitAtUs = new Float64Array(config.transfersMax).fill(-1);
+    this.notifyFastRetransmits = 0;
     this.health = new PeerHealthTable({ capacity: config.peersMax, ...config.peerHealth });
     this.workCounted = new Uint8Array(config.transfersMax);
     this.receiversLive = 0;
@@ -413,7 +482,9 @@ export class Endpoint implements DatagramEndpoint {
     this.pullPacer = new Pacer({ burstBytesMax: config.pullBytes, bytesPerSecond: config.receiveRateBytesPerSecond });
     this.sendPacers = [];
     for (let i = 0; i < config.peersMax; i++) {
-      this.sendPacers.push(new Pacer({ burstBytesMax: 65536, bytesPerSecond: config.sendRateBytesPerSecond }));
+      // congestion: a controller-paced sender bursts less (a shallow bottleneck queue would drop a 64 KiB burst)
+      const burstBytesMax = config.congestionControl ? 16384 : 65536;
+      this.sendPacers.push(new Pacer({ burstBytesMax, bytesPerSecond: config.sendRateBytesPerSecond }));
     }
     this.peerDesiredKiBps = new Float64Array(config.peersMax);
     this.pacedPeers = new Int32Array(config.peersMax);
@@ -422,6 +493,45 @@ export class Endpoint implements DatagramEndpoint {
     this.desiredRateKiBps = Number.isFinite(config.receiveRateBytesPerSecond)
       ? Math.min(0xffffffff, Math.floor(config.receiveRateBytesPerSecond / 1024))
       : 0;
+    this.congestion = new SenderCongestion({ config, pacers: this.sendPacers, desiredKiBps: this.peerDesiredKiBps });
+    // ---- streams hook: the stream machine (streams.ts) and what it needs from the engine ----
+    this.closeAckView = new StreamCloseAckView();
+    this.streams = new StreamEngine({
+      limits: {
+        streamsMax: config.streamsMax,
+        streamsPerPeerMax: config.streamsPerPeerMax,
+        streamQueueDepthMax: config.streamQueueDepthMax,
+        streamQueueBytesMax: config.streamQueueBytesMax,
+        streamCloseRetransmitsMax: config.streamCloseRetransmitsMax,
+        timeWaitUs: config.timeWaitUs,
+      },
+      workerId: config.workerId,
+      peersMax: config.peersMax,
+      transfersMax: config.transfersMax,
+      wheel: this.wheel,
+      backoff: this.backoff,
+      events: this.events,
+      timers: { close: Timer.StreamClose, timeWait: Timer.StreamTimeWait },
+      host: {
+        cancelItem: (slot: number, status: number, sendReset: boolean) =>
+          this.cancelStreamItem(slot, status, sendReset),
+        deliverItem: (slot: number, streamHandle: number, index: number) =>
+          this.deliverStreamItem(slot, streamHandle, index),
+        addWork: (peer: number, delta: number) => {
+          this.health.addOutstandingWork(peer, delta, this.nowUs);
+          this.markHealthDirty(peer);
+        },
+        failureSample: (peer: number, nowUs: number) => {
+          this.health.onTimeout(peer, nowUs);
+          this.afterHealthInput(peer, nowUs);
+        },
+        srttUs: (peer: number) => this.srttUs(peer),
+        exponentStart: (peer: number) => this.health.timeoutExponentStartOf(peer),
+        timersSuspended: (peer: number) => this.health.phaseTimersSuspended(peer),
+        lastHeardUs: (peer: number) => this.peers.lastHeardUs[peer] as number,
+        schedulePeer: (peer: number) => this.peers.schedule(peer),
+      },
+    });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -462,6 +572,18 @@ export class Endpoint implements DatagramEndpoint {
   /** Held (challenged) notifies. */
   get heldNotifies(): number {
     return this.admission.heldCount;
+  }
+  /** Stream records (open, closing, time-wait). */
+  get streamsLive(): number {
+    return this.streams.liveCount;
+  }
+  /** Payload bytes of received stream items not yet polled (in progress included). */
+  get streamBytesQueued(): number {
+    return this.streams.queuedBytes;
+  }
+  /** Received stream items held for their turn (reorder hold). */
+  get streamItemsHeld(): number {
+    return this.streams.held;
   }
   /** A counter by name. */
   counter(name: (typeof ENDPOINT_COUNTER_NAMES)[number]): number {
@@ -508,6 +630,9 @@ export class Endpoint implements DatagramEndpoint {
     this.peers.rtt[peer]?.reset();
     this.peerDesiredKiBps[peer] = 0;
     this.sendPacers[peer]?.setRate(nowUs, this.config.sendRateBytesPerSecond);
+    // congestion: a fresh controller per peer (spec: congestion.md#engine-interface)
+    this.congestion.resetPeer(nowUs, peer);
+    this.congestion.updatePacing(nowUs, peer);
     this.health.reset(peer, nowUs);
   }
 
@@ -618,6 +743,114 @@ export class Endpoint implements DatagramEndpoint {
     t.pending[to] = Pending.Notify;
   }
 
+  // ---- streams hook: commands (spec: state-machines.md#stream) ----
+
+  /**
+   * Opens a stream to `peer` (this side is the opener; the stream id is ours). Returns the stream
+   * handle (≥ 0) or a {@link SubmitError}: WouldBlock when the stream table (`streamsMax`) or the
+   * peer's share (`streamsPerPeerMax`) is full. Nothing travels until the first item.
+   */
+  openStream(peer: number): number {
+    if (!(Number.isInteger(peer) && peer >= 0 && peer < this.config.peersMax) || this.peers.active[peer] !== 1) {
+      return SubmitError.UnknownPeer;
+    }
+    if (this.health.rejectsSubmissions(peer, this.nowUs)) return SubmitError.PeerUnreachable;
+    const s = this.streams.open(peer);
+    return s === STREAM_TABLE_FULL ? SubmitError.WouldBlock : this.streams.handleOf(s);
+  }
+
+  /**
+   * Sends an item on `stream` (a handle from openStream or a STREAM_OPENED event): a
+   * STREAM_REQUEST_ITEM from the opener, a STREAM_RESPONSE_ITEM from the other side, inline or
+   * buffer-backed like any transfer, numbered 0, 1, 2, … per direction. Returns the item's transfer
+   * handle (COMPLETED / FAILED follow) or a {@link SubmitError}: WouldBlock when
+   * `streamQueueDepthMax` of our items on this stream are still in flight (backpressure),
+   * BadHandle when the stream is unknown or our direction has ended.
+   */
+  submitStreamItem(
+    stream: number,
+    payload: Uint8Array,
+    offset: number,
+    length: number,
+    options?: StreamItemOptions,
+  ): number {
+    const streams = this.streams;
+    const s = streams.slotOfHandle(stream);
+    if (s === NONE || !streams.canSend(s)) return SubmitError.BadHandle;
+    if ((streams.sendLive[s] as number) >= this.config.streamQueueDepthMax) return SubmitError.WouldBlock;
+    const kind = streams.isOpener(s) ? TransferKind.StreamRequestItem : TransferKind.StreamResponseItem;
+    const handle = this.submit(streams.peer[s] as number, kind, payload, offset, length, options, 0, 0);
+    if (handle < 0) return handle;
+    const slot = this.transfers.slotOfHandle(handle);
+    if (options?.attemptsMax === undefined) this.transfers.attemptsLeft[slot] = STREAM_ITEM_ATTEMPTS_DEFAULT - 1;
+    const end = options?.endOfStream === true;
+    streams.attachSender(s, slot, end);
+    if (end) streams.close(s, StatusCode.Ok, this.nowUs);
+    return handle;
+  }
+
+  /**
+   * Ends our direction of `stream` (status OK: STREAM_CLOSE(OK, items sent), retransmitted until
+   * acknowledged) or aborts the whole stream (any other status: every active item of the stream is
+   * cancelled on both sides). A STREAM_CLOSED event ends every stream. Returns false when the
+   * stream is unknown, closed, already aborted, or (OK) our direction already ended.
+   */
+  closeStream(stream: number, status: number = StatusCode.Ok): boolean {
+    if (!(Number.isInteger(status) && status >= StatusCode.Ok && status <= 12)) {
+      throw new InvalidArgumentError(`closeStream status must be a status code, got ${status}`);
+    }
+    const s = this.streams.slotOfHandle(stream);
+    return s !== NONE && this.streams.close(s, status, this.nowUs);
+  }
+
+  /** Host for streams.ts: ends an item transfer of an aborted / closed stream. */
+  private cancelStreamItem(slot: number, status: number, sendReset: boolean): void {
+    const t = this.transfers;
+    if (t.role[slot] === Role.Sender) this.failSender(slot, status, sendReset && t.state[slot] !== SenderState.Queued);
+    else if (t.role[slot] === Role.Receiver) this.failReceiver(slot, status, sendReset, this.nowUs);
+  }
+
+  /** Host for streams.ts: a held item's turn came: STREAM_ITEM, then time-wait like any delivery. */
+  private deliverStreamItem(slot: number, streamHandle: number, index: number): void {
+    const t = this.transfers;
+    let payload: Uint8Array;
+    let payloadOffset = 0;
+    if (((t.flags[slot] as number) & TransferFlag.Inline) !== 0) {
+      payload = t.inlineRef[slot] ?? EMPTY_BYTES;
+    } else {
+      payload = t.reassembly[slot] as Uint8Array;
+      payloadOffset = t.reassemblyOffset[slot] as number;
+      this.reassemblyInUse -= t.reassemblyBytesHeld[slot] as number;
+      t.reassemblyBytesHeld[slot] = 0;
+      this.receiverInactive();
+    }
+    t.state[slot] = ReceiverState.Delivered;
+    const header = t.headerRef[slot] ?? null;
+    assert(this.events.hasRoom, 'event queue full for a stream item');
+    this.events.push(
+      EventKind.StreamItem,
+      streamHandle,
+      t.peer[slot] as number,
+      t.kind[slot] as number,
+      0,
+      t.metadata[slot] as number,
+      header,
+      0,
+      header?.length ?? 0,
+      payload,
+      payloadOffset,
+      t.payloadBytes[slot] as number,
+      index,
+    );
+    t.inlineRef[slot] = null;
+    t.reassembly[slot] = null;
+    t.recordDone[slot] = null;
+    t.headerRef[slot] = null;
+    t.payloadKey[slot]?.destroy();
+    t.payloadKey[slot] = null;
+    this.arm(slot, Timer.TimeWait, this.nowUs, this.config.timeWaitUs);
+  }
+
   /**
    * Cancels a transfer by handle: a sender transfer (request, response, bulk) ends CANCELLED
    * (FLOW_RESET to the peer if anything was sent; a FAILED event with status CANCELLED follows);
@@ -691,9 +924,15 @@ export class Endpoint implements DatagramEndpoint {
     if (!(Number.isInteger(attemptsMax) && attemptsMax >= 1 && attemptsMax <= 255)) {
       throw new InvalidArgumentError(`attemptsMax must be an integer in [1, 255], got ${attemptsMax}`);
     }
+    const deadline = options?.deadlineUs;
+    if (deadline !== undefined && !(deadline >= 0 && deadline <= 2 ** 52)) {
+      throw new InvalidArgumentError(`deadlineUs must be a time in µs in [0, 2^52], got ${deadline}`);
+    }
     if (length > config.payloadBytesMax) return SubmitError.TooLarge;
     let flags = 0;
     if (kind === TransferKind.Response) flags |= NotifyFlag.HasReplyTo;
+    if (kind === TransferKind.StreamRequestItem || kind === TransferKind.StreamResponseItem)
+      flags |= NotifyFlag.HasStream;
     if (metadata !== undefined) flags |= NotifyFlag.HasMetadata;
     if (header !== undefined) flags |= NotifyFlag.HasHeader;
     const headerLength = header?.length ?? 0;
@@ -743,6 +982,14 @@ export class Endpoint implements DatagramEndpoint {
     t.priority[slot] = priority;
     t.payloadBytes[slot] = length;
     t.attemptsLeft[slot] = kind === TransferKind.Response ? 0 : attemptsMax - 1;
+    const deadlineUs = options?.deadlineUs;
+    if (deadlineUs !== undefined) {
+      // spec: state-machines.md#timers-and-backoff (per-transfer deadline)
+      const at = Math.max(Math.ceil(deadlineUs), this.nowUs);
+      const handle = this.wheel.schedule(at, Timer.Deadline, slot);
+      assert(handle !== TIMER_NONE, 'timing wheel sized for a deadline per transfer is full');
+      this.deadlineTimer[slot] = handle;
+    }
     if (metadata !== undefined) {
       t.metadata[slot] = metadata;
       t.hasMetadata[slot] = 1;
@@ -852,6 +1099,23 @@ export class Endpoint implements DatagramEndpoint {
         case MessageType.TransferChallenge:
           this.onChallenge(peer, views.transferChallenge);
           break;
+        case MessageType.StreamClose: {
+          // streams hook — spec: state-machines.md#stream (every STREAM_CLOSE is acknowledged,
+          // duplicates and closes of forgotten streams included)
+          const v = views.streamClose;
+          const peerOpened = (v.flags & StreamFlag.Opener) !== 0;
+          const index = this.peers.pushReply(peer, ReplyKind.StreamCloseAck);
+          if (index !== NONE) {
+            this.peers.replyAHi[index] = v.streamIdHi;
+            this.peers.replyALo[index] = v.streamIdLo;
+            this.peers.replyStatus[index] = peerOpened ? 0 : StreamFlag.Opener;
+          }
+          this.streams.onClose(peer, v.streamIdHi, v.streamIdLo, peerOpened, v.statusCode, v.finalItemCount, nowUs);
+          break;
+        }
+        case MessageType.StreamCloseAck:
+          this.streams.onCloseAck(peer, views.streamCloseAck, nowUs);
+          break;
         case MessageType.TransferChallengeResponse: {
           const released = this.admission.handleChallengeResponse(opened, views.transferChallenge);
           if (released === AdmissionResult.Released) {
@@ -920,10 +1184,13 @@ export class Endpoint implements DatagramEndpoint {
     const inline = (entry.flags & NotifyFlag.Inline) !== 0;
     let reason: number = StatusCode.Ok;
     let request = NONE;
-    if (kind === TransferKind.StreamRequestItem || kind === TransferKind.StreamResponseItem) {
-      reason = StatusCode.UnknownStream;
-    } else if (entry.payloadSize > config.payloadBytesMax || (!inline && (entry.flags & NotifyFlag.AuthOnly) !== 0)) {
+    let stream = NONE;
+    if (entry.payloadSize > config.payloadBytesMax || (!inline && (entry.flags & NotifyFlag.AuthOnly) !== 0)) {
       reason = StatusCode.LimitExceeded;
+    } else if (kind === TransferKind.StreamRequestItem || kind === TransferKind.StreamResponseItem) {
+      // streams hook — spec: state-machines.md#stream ((none) × item notify)
+      reason = this.streams.admitItem(peer, entry);
+      stream = this.streams.admitted;
     } else if (kind === TransferKind.Response) {
       request = t.ids.resolve(entry.replyToTransferIdHi, entry.replyToTransferIdLo);
       if (
@@ -978,6 +1245,21 @@ export class Endpoint implements DatagramEndpoint {
       this.requestDelivered(request, nowUs);
     }
     t.indexReceiver(slot);
+    if (stream !== NONE) {
+      // streams hook: the item joins its stream; an inline item is held (copied) until its turn.
+      this.streams.attachReceiver(stream, slot, entry.streamItemIndex, entry.payloadSize);
+      if (inline) {
+        t.flags[slot] = TransferFlag.Inline;
+        t.inlineRef[slot] = entry.inlineBytes.slice(entry.inlineOffset, entry.inlineOffset + entry.payloadSize);
+        if ((entry.flags & NotifyFlag.HasHeader) !== 0) {
+          t.headerRef[slot] = entry.headerBytes.slice(entry.headerOffset, entry.headerOffset + entry.headerLength);
+        }
+        t.state[slot] = ReceiverState.Reassembling;
+        this.ctrlMark(slot, Pending.Accept);
+        this.streams.itemReady(slot, nowUs);
+        return;
+      }
+    }
     if (inline) {
       t.flags[slot] = TransferFlag.Inline;
       const headerLength = (entry.flags & NotifyFlag.HasHeader) !== 0 ? entry.headerLength : 0;
@@ -1148,6 +1430,7 @@ export class Endpoint implements DatagramEndpoint {
     if (state === SenderState.AwaitingResponse) return;
     this.causalSent(request);
     this.dataDrop(request);
+    this.congestion.onTransferAcked(nowUs, t.peer[request] as number, request);
     this.releaseBuffer(request);
     this.waitRemove(request);
     t.state[request] = SenderState.AwaitingResponse;
@@ -1199,6 +1482,7 @@ export class Endpoint implements DatagramEndpoint {
       if (((t.flags[slot] as number) & TransferFlag.Retransmitted) === 0) {
         this.rttSample(peer, nowUs, nowUs - (t.sentAtUs[slot] as number));
       }
+      this.fastRetransmit(peer, t.lastSeq[slot] as number, nowUs);
     }
     t.peerIdHi[slot] = view.receiverTransferIdHi;
     t.peerIdLo[slot] = view.receiverTransferIdLo;
@@ -1216,6 +1500,45 @@ export class Endpoint implements DatagramEndpoint {
     t.exponent[slot] = 0;
     t.silentExpiries[slot] = 0;
     this.arm(slot, Timer.Liveness, nowUs, -1);
+  }
+
+  /**
+   * An ACCEPT answered notify sequence `acceptedSeq`: every notify sent at least
+   * FAST_RETRANSMIT_THRESHOLD sequences earlier and still unanswered (NOTIFYING, that sequence is
+   * still its last) is re-sent now, at most once per RTT per transfer.
+   * spec: state-machines.md#sender-transfer (NOTIFYING × fast retransmit)
+   */
+  private fastRetransmit(peer: number, acceptedSeq: number, nowUs: number): void {
+    const t = this.transfers;
+    const ring = peer * SENT_NOTIFIES_PER_PEER;
+    const srtt = this.srttUs(peer);
+    while ((this.sentCount[peer] as number) > 0) {
+      const at = ring + (this.sentHead[peer] as number);
+      const seq = this.sentSeq[at] as number;
+      if (seq > acceptedSeq - FAST_RETRANSMIT_THRESHOLD) break;
+      this.sentHead[peer] = ((this.sentHead[peer] as number) + 1) % SENT_NOTIFIES_PER_PEER;
+      this.sentCount[peer] = (this.sentCount[peer] as number) - 1;
+      const slot = this.sentSlot[at] as number;
+      if (
+        !t.ids.slots.isLive(slot, this.sentGeneration[at] as number) ||
+        t.role[slot] !== Role.Sender ||
+        t.state[slot] !== SenderState.Notifying ||
+        t.lastSeq[slot] !== seq ||
+        t.waitIn[slot] === 1 ||
+        nowUs - (this.fastRetransmitAtUs[slot] as number) < srtt
+      ) {
+        continue;
+      }
+      const retransmits = (t.retransmits[slot] as number) + 1;
+      if (retransmits > this.config.notifyRetransmitsMax) continue; // its notify timer ends it
+      t.retransmits[slot] = retransmits;
+      this.fastRetransmitAtUs[slot] = nowUs;
+      t.flags[slot] = (t.flags[slot] as number) | TransferFlag.Retransmitted;
+      t.pending[slot] = (t.pending[slot] as number) | Pending.Notify;
+      this.bump(C.notifyRetransmits, 1);
+      this.notifyFastRetransmits++;
+      this.waitPush(peer, slot, true);
+    }
   }
 
   /** A new attempt under the same id after a backoff: the notify goes again (RETRY flag, new credit). */
@@ -1288,15 +1611,18 @@ export class Endpoint implements DatagramEndpoint {
     for (let i = 0; i < n; i++) {
       const start = view.rangeOffsets[i] as number;
       this.sendRangePush(slot, start, start + (view.rangeLengths[i] as number), view.pullId);
+      // congestion: a re-pull declares the chunks it covers lost (spec: congestion.md#protocol-inputs)
+      if ((view.flags & PullFlag.Retransmission) !== 0) {
+        this.congestion.onRepull(nowUs, peer, slot, start, start + (view.rangeLengths[i] as number));
+      }
     }
     t.lastPullId[slot] = view.pullId;
     t.tailProbes[slot] = 0;
     this.health.onSuccess(peer, nowUs);
     if (view.desiredRateKiBps !== this.peerDesiredKiBps[peer]) {
-      // spec: protocol.md#pull-request — pace at min(own rate cap, the receiver's desired rate)
+      // spec: congestion.md#sender-rate — min(own cap, controller rate, the receiver's desired rate)
       this.peerDesiredKiBps[peer] = view.desiredRateKiBps;
-      const rateBytes = senderPacingRateBytesPerSec(this.config.sendRateBytesPerSecond, view.desiredRateKiBps);
-      this.sendPacers[peer]?.setRate(nowUs, rateBytes);
+      this.congestion.updatePacing(nowUs, peer);
     }
     if (state !== SenderState.Draining) t.state[slot] = SenderState.ServingPulls;
     t.exponent[slot] = 0;
@@ -1316,11 +1642,17 @@ export class Endpoint implements DatagramEndpoint {
       t.silentExpiries[slot] = 0;
       t.tailProbes[slot] = 0;
       this.health.onSuccess(peer, nowUs);
+      // congestion: the ranges acknowledge chunks; the window may have opened
+      if (this.congestion.onRangeAck(nowUs, peer, slot, view) && this.peers.dataHead[peer] !== NONE) {
+        this.peers.schedule(peer);
+      }
       return;
     }
     const state = t.state[slot] as number;
     if (state === SenderState.Queued || state === SenderState.AwaitingResponse) return;
     if (state === SenderState.Notifying) this.addCredit(peer);
+    this.congestion.onTransferAcked(nowUs, peer, slot);
+    if (this.peers.dataHead[peer] !== NONE) this.peers.schedule(peer);
     this.senderDelivered(slot, nowUs);
   }
 
@@ -1368,7 +1700,9 @@ export class Endpoint implements DatagramEndpoint {
         t.peerIdHi[receiver] === sHi &&
         t.peerIdLo[receiver] === sLo
       ) {
-        this.failReceiver(receiver, status, false, nowUs);
+        // streams hook: a held item has every byte; its sender's late reset changes nothing (an
+        // abort of the stream arrives as STREAM_CLOSE).
+        if (this.streams.itemHeld[receiver] !== 1) this.failReceiver(receiver, status, false, nowUs);
         return;
       }
       const sender = t.ids.resolve(sHi, sLo);
@@ -1384,7 +1718,7 @@ export class Endpoint implements DatagramEndpoint {
       return;
     }
     const receiver = t.findReceiver(peer, sHi, sLo);
-    if (receiver !== NONE) this.failReceiver(receiver, status, false, nowUs);
+    if (receiver !== NONE && this.streams.itemHeld[receiver] !== 1) this.failReceiver(receiver, status, false, nowUs);
   }
 
   // spec: state-machines.md#sender-transfer (NOTIFYING × TRANSFER_CHALLENGE)
@@ -1434,7 +1768,7 @@ export class Endpoint implements DatagramEndpoint {
         continue;
       }
       const state = t.state[slot] as number;
-      if (state === ReceiverState.Delivered) {
+      if (state === ReceiverState.Delivered || this.streams.itemHeld[slot] === 1) {
         // A tail probe (or a late duplicate): re-send the final acknowledgement.
         if (((t.flags[slot] as number) & TransferFlag.Inline) === 0) this.ctrlMark(slot, Pending.RangeAckComplete);
         continue;
@@ -1486,6 +1820,10 @@ export class Endpoint implements DatagramEndpoint {
       copyBytes(source, gapStart + delta, reassembly, base + gapStart, gapEnd - gapStart);
     }
     this.bump(C.chunkBytesReceived, added);
+    if (added > 0) {
+      this.congestion.noteReceived(slot, start);
+      this.congestion.lastDataUs[t.peer[slot] as number] = nowUs;
+    }
     const sinceAck = (t.bytesSinceAck[slot] as number) + added;
     if (sinceAck >= this.config.ackEveryBytes) {
       t.bytesSinceAck[slot] = 0;
@@ -1496,6 +1834,8 @@ export class Endpoint implements DatagramEndpoint {
     this.bump(C.chunkBytesDuplicate, chunk.length - added);
     t.outstandingBytes[slot] = (t.outstandingBytes[slot] as number) - added;
     this.pullOutstandingTotal -= added;
+    // congestion: a pull fully answered is acknowledged at once (its last chunks must not wait)
+    if (added > 0 && (t.outstandingBytes[slot] as number) <= 0) this.ctrlMark(slot, Pending.RangeAck);
     const peer = t.peer[slot] as number;
     if (
       chunk.pullId === t.pullIdLast[slot] &&
@@ -1571,6 +1911,12 @@ export class Endpoint implements DatagramEndpoint {
 
   private tryDeliverBuffered(slot: number, nowUs: number): boolean {
     const t = this.transfers;
+    if (this.streams.streamOf[slot] !== NONE) {
+      // streams hook: acknowledge the item (its sender completes) and hold it for its turn.
+      this.ctrlMark(slot, Pending.RangeAckComplete);
+      this.streams.itemReady(slot, nowUs);
+      return true;
+    }
     if (this.events.size >= this.config.eventsMax) {
       // spec: state-machines.md#receiver-transfer (REASSEMBLING × delivery not allowed yet: wait)
       this.blocked[this.blockedCount++] = slot;
@@ -1694,6 +2040,17 @@ export class Endpoint implements DatagramEndpoint {
         this.onHealthTimer(peer, nowUs);
         continue;
       }
+      if (kind === Timer.StreamClose || kind === Timer.StreamTimeWait) {
+        this.streams.onTimer(kind, slot, handle, nowUs);
+        continue;
+      }
+      if (kind === Timer.Deadline) {
+        if (this.deadlineTimer[slot] !== handle) continue;
+        this.deadlineTimer[slot] = NONE;
+        // spec: state-machines.md#sender-transfer (any non-terminal × deadline → FAILED (TIMEOUT))
+        if (t.role[slot] === Role.Sender) this.failSender(slot, StatusCode.Timeout, true);
+        continue;
+      }
       if (t.timer[slot] !== handle) continue;
       t.timer[slot] = NONE;
       this.onTimer(kind, slot, nowUs);
@@ -1724,7 +2081,23 @@ export class Endpoint implements DatagramEndpoint {
     const health = this.health;
     // Karn: a pull whose timer expired no longer gives an RTT sample (a late answer — or a sender's
     // tail probe after an outage — would measure the outage, not the path).
-    if (kind === Timer.Pull) t.sentAtUs[slot] = 0;
+    if (kind === Timer.Pull) {
+      t.sentAtUs[slot] = 0;
+      if (this.congestion.enabled && this.congestion.peerSentDataSince(peer, t.armedAtUs[slot] as number)) {
+        // The peer is sending us DATA: our pull waits behind its window and pacing, it is not lost.
+        t.exponent[slot] = 0;
+        this.arm(slot, Timer.Pull, nowUs, -1);
+        return;
+      }
+    }
+    // congestion: chunks unacknowledged for a whole timeout are lost (spec: congestion.md#engine-glue)
+    if (
+      kind === Timer.Data &&
+      this.congestion.onDataTimer(nowUs, peer, slot, t.armedAtUs[slot] as number) &&
+      this.peers.dataHead[peer] !== NONE
+    ) {
+      this.peers.schedule(peer);
+    }
     if (kind === Timer.Data && (t.sendCount[slot] as number) > 0) {
       // Chunks still queued here (pacing): the wait is ours, not the receiver's silence.
       t.exponent[slot] = 0;
@@ -1780,6 +2153,8 @@ export class Endpoint implements DatagramEndpoint {
           this.failSender(slot, StatusCode.Timeout, true);
           return;
         }
+        // congestion: silence is persistent congestion (spec: congestion.md#timeout)
+        if (!heard) this.congestion.onTimeout(nowUs, peer);
         if (t.state[slot] === SenderState.Draining && t.sendCount[slot] === 0) {
           const probes = (t.tailProbes[slot] as number) + 1;
           if (probes > config.tailProbesMax) {
@@ -1788,6 +2163,7 @@ export class Endpoint implements DatagramEndpoint {
           }
           t.tailProbes[slot] = probes;
           this.bump(C.tailProbes, 1);
+          this.congestion.allowProbe(peer);
           const sealed = t.sealedBytes[slot] as number;
           this.sendRangePush(slot, Math.max(0, sealed - this.chunkMax), sealed, t.lastPullId[slot] as number);
           this.dataPush(peer, slot);
@@ -1801,7 +2177,9 @@ export class Endpoint implements DatagramEndpoint {
           this.maybeQueuePull(slot);
           return;
         }
-        const retransmits = (t.retransmits[slot] as number) + 1;
+        // A re-pull while the peer is heard counts only when congestion control is off: a sender
+        // whose window is full serves its pulls late, not never (spec: congestion.md#engine-glue).
+        const retransmits = (t.retransmits[slot] as number) + (heard && this.congestion.enabled ? 0 : 1);
         if (retransmits > config.pullRetransmitsMax || (t.silentExpiries[slot] as number) >= config.silentExpiriesMax) {
           this.failReceiver(slot, StatusCode.Timeout, true, nowUs);
           return;
@@ -1870,6 +2248,8 @@ export class Endpoint implements DatagramEndpoint {
     if (!(peer >= 0 && peer < this.config.peersMax) || this.peers.active[peer] !== 1) return;
     const t = this.transfers;
     const status = StatusCode.PeerReset;
+    // streams hook: every stream record of the peer goes (the restarted peer reuses stream ids).
+    this.streams.closePeer(peer, status, true, nowUs);
     for (let slot = 0; slot < t.capacity; slot++) {
       if (t.peer[slot] !== peer) continue;
       if (t.role[slot] === Role.Sender) this.failSender(slot, status, false);
@@ -1888,6 +2268,7 @@ export class Endpoint implements DatagramEndpoint {
     const p = this.peers;
     p.active[peer] = 0;
     p.sealers[peer] = null;
+    this.congestion.resetPeer(nowUs, peer);
     p.replyCount[peer] = 0;
     p.replyHead[peer] = 0;
     this.health.reset(peer, nowUs);
@@ -1917,6 +2298,8 @@ export class Endpoint implements DatagramEndpoint {
     this.bump(C.peersFailed, 1);
     const t = this.transfers;
     const status = LocalStatus.PeerUnreachable;
+    // streams hook — spec: state-machines.md#stream (any but CLOSED × peer FAILED → CLOSED, PEER_UNREACHABLE)
+    this.streams.closePeer(peer, status, false, this.nowUs);
     for (let slot = 0; slot < t.capacity; slot++) {
       if (t.peer[slot] !== peer) continue;
       const role = t.role[slot];
@@ -2041,6 +2424,9 @@ export class Endpoint implements DatagramEndpoint {
     t.pullRangeCount[slot] = count;
     t.flags[slot] = (t.flags[slot] as number) | TransferFlag.PullRetransmission;
     this.bump(C.pullRetransmits, 1);
+    // The re-pull carries the received ranges too: they settle the sender's delivery records
+    // (a sender whose window is full of delivered but unacknowledged chunks may wait on them).
+    this.ctrlMark(slot, Pending.RangeAck);
     // spec: state-machines.md#receiver-transfer (PULLING × pull timer: CANCEL_PULL(old p), then the re-pull)
     const oldPull = t.pullIdLast[slot] as number;
     if (oldPull !== 0) {
@@ -2101,11 +2487,19 @@ export class Endpoint implements DatagramEndpoint {
 
   private finishSender(slot: number): void {
     const t = this.transfers;
+    // streams hook: a completed item may let its stream send its close or reach CLOSED.
+    if (this.streams.streamOf[slot] !== NONE) this.streams.senderEnded(slot, StatusCode.Ok, this.nowUs);
     this.causalEnd(slot, false);
     this.setWork(slot, false);
     this.disarm(slot);
+    const deadline = this.deadlineTimer[slot] as number;
+    if (deadline !== NONE) {
+      this.wheel.cancel(deadline);
+      this.deadlineTimer[slot] = NONE;
+    }
     this.waitRemove(slot);
     this.dataDrop(slot);
+    this.congestion.releaseTransfer(slot);
     this.releaseBuffer(slot);
     const link = t.link[slot] as number;
     if (link !== NONE && t.ids.slots.isLive(link, t.linkGeneration[slot] as number) && t.link[link] === slot) {
@@ -2117,6 +2511,8 @@ export class Endpoint implements DatagramEndpoint {
 
   private failSender(slot: number, status: number, sendReset: boolean): void {
     const t = this.transfers;
+    // streams hook: a failed item aborts its stream (order is broken).
+    if (this.streams.streamOf[slot] !== NONE) this.streams.senderEnded(slot, status, this.nowUs);
     const state = t.state[slot] as number;
     if (sendReset && state !== SenderState.Queued) {
       this.replyFlowReset(
@@ -2154,6 +2550,8 @@ export class Endpoint implements DatagramEndpoint {
       }
       return;
     }
+    // streams hook: a failed item aborts its stream (order is broken).
+    if (this.streams.streamOf[slot] !== NONE) this.streams.receiverFailed(slot, status, nowUs);
     if (sendReset) {
       if (state === ReceiverState.Pulling) {
         // spec: state-machines.md#receiver-transfer (CANCEL_PULL(0) if pulls are outstanding)
@@ -2206,6 +2604,7 @@ export class Endpoint implements DatagramEndpoint {
   private freeReceiver(slot: number): void {
     const t = this.transfers;
     if (((t.flags[slot] as number) & TransferFlag.AwaitingRespond) !== 0) return;
+    if (this.streams.streamOf[slot] !== NONE) this.streams.receiverFreed(slot); // streams hook
     this.ctrlRemove(slot);
     for (let i = 0; i < this.blockedCount; i++) assert(this.blocked[i] !== slot, 'freeing a blocked receiver');
     t.unindexReceiver(slot);
@@ -2358,11 +2757,24 @@ export class Endpoint implements DatagramEndpoint {
       }
       let length = 0;
       if (this.hasControlWork(peer)) length = this.packControl(nowUs, peer, out, offset);
-      if (length === 0 && peers.dataHead[peer] !== NONE) {
+      // congestion: DATA only while the window is open (spec: congestion.md#sender-rate); a full
+      // window wakes when its oldest chunk reaches the loss time (or when an ack opens it)
+      if (
+        length === 0 &&
+        peers.dataHead[peer] !== NONE &&
+        !this.congestion.windowOpenAt(nowUs, peer, this.srttUs(peer))
+      ) {
+        const wake = this.congestion.lossDeadlineUs(peer, this.srttUs(peer));
+        if (wake < this.pacingWakeUs) this.pacingWakeUs = wake;
+        if (this.pacedCount < this.pacedPeers.length) this.pacedPeers[this.pacedCount++] = peer;
+      } else if (length === 0 && peers.dataHead[peer] !== NONE) {
         const pacer = this.sendPacers[peer] as Pacer;
         if (pacer.canSend(nowUs, this.config.datagramSizeMax)) {
           length = this.packData(nowUs, peer, out, offset);
-          if (length > 0) pacer.onSend(nowUs, length);
+          if (length > 0) {
+            pacer.onSend(nowUs, length);
+            this.congestion.onDatagramSent(peer);
+          }
         } else {
           const wake = pacer.nextSendTimeUs(nowUs, this.config.datagramSizeMax);
           if (wake < this.pacingWakeUs) this.pacingWakeUs = wake;
@@ -2384,7 +2796,7 @@ export class Endpoint implements DatagramEndpoint {
 
   private hasControlWork(peer: number): boolean {
     const p = this.peers;
-    if ((p.replyCount[peer] as number) > 0 || p.ctrlHead[peer] !== NONE) return true;
+    if ((p.replyCount[peer] as number) > 0 || p.ctrlHead[peer] !== NONE || this.streams.hasControl(peer)) return true;
     const head = p.waitHead[peer] as number;
     return (
       head !== NONE &&
@@ -2443,6 +2855,8 @@ export class Endpoint implements DatagramEndpoint {
       p.popReply(peer);
       if (written > 0) at += written;
     }
+    // 2b. streams hook: STREAM_CLOSEs owed to the peer.
+    if (this.streams.hasControl(peer)) at = this.streams.writeControl(peer, out, at, end);
     // 3. Per-transfer control messages.
     for (;;) {
       const slot = p.ctrlHead[peer] as number;
@@ -2484,6 +2898,15 @@ export class Endpoint implements DatagramEndpoint {
       e.replyToTransferIdHi = t.replyToHi[slot] as number;
       e.replyToTransferIdLo = t.replyToLo[slot] as number;
     }
+    const stream = this.streams.streamOf[slot] as number;
+    if (stream !== NONE) {
+      // streams hook — spec: protocol.md#notify-entry (stream id in the opener's namespace, item index)
+      flags |= NotifyFlag.HasStream;
+      e.streamIdHi = this.streams.wireIdHi[stream] as number;
+      e.streamIdLo = this.streams.wireIdLo[stream] as number;
+      e.streamItemIndex = this.streams.itemIndex[slot] as number;
+      if (this.streams.itemEnd[slot] === 1) flags |= NotifyFlag.EndOfStream;
+    }
     if (t.hasMetadata[slot] === 1) {
       flags |= NotifyFlag.HasMetadata;
       e.metadata = t.metadata[slot] as number;
@@ -2516,6 +2939,18 @@ export class Endpoint implements DatagramEndpoint {
     const size = appendNotifyEntry(out, messageOffset, end, e);
     if (size === ENCODE_FULL || size === ENCODE_NO_ROOM) return -1;
     this.peers.nextNotifySeq[peer] = seq + 1;
+    // Remember it for fast retransmit (the ring forgets the oldest when full).
+    const ring = peer * SENT_NOTIFIES_PER_PEER;
+    let count = this.sentCount[peer] as number;
+    if (count === SENT_NOTIFIES_PER_PEER) {
+      this.sentHead[peer] = ((this.sentHead[peer] as number) + 1) % SENT_NOTIFIES_PER_PEER;
+      count--;
+    }
+    const at = ring + (((this.sentHead[peer] as number) + count) % SENT_NOTIFIES_PER_PEER);
+    this.sentSlot[at] = slot;
+    this.sentGeneration[at] = t.ids.slots.generationOf(slot);
+    this.sentSeq[at] = seq;
+    this.sentCount[peer] = count + 1;
     if (t.firstSeq[slot] === 0) t.firstSeq[slot] = seq;
     t.lastSeq[slot] = seq;
     return size;
@@ -2577,6 +3012,13 @@ export class Endpoint implements DatagramEndpoint {
         v.nonceBytes = p.replyNonce;
         v.nonceOffset = index * REPLY_NONCE_BYTES;
         return encodeTransferChallengeResponse(out, at, end, v);
+      }
+      case ReplyKind.StreamCloseAck: {
+        const v = this.closeAckView;
+        v.streamIdHi = p.replyAHi[index] as number;
+        v.streamIdLo = p.replyALo[index] as number;
+        v.flags = p.replyStatus[index] as number;
+        return encodeStreamCloseAck(out, at, end, v);
       }
       default:
         assert(false, `unknown reply kind for peer ${peer}`);
@@ -2647,14 +3089,16 @@ export class Endpoint implements DatagramEndpoint {
       // spec: state-machines.md#receiver-transfer (PULLING × record verified: RANGE_ACK of received ranges)
       const v = this.ackView;
       const received = t.rangeSetOf(slot);
-      const count = Math.min(received.count, ACK_RANGES_MAX);
+      // congestion: start at the ranges holding what arrived since the last RANGE_ACK (spec: congestion.md#engine-glue)
+      const first = this.congestion.ackFirstRange(slot, received, ACK_RANGES_MAX);
+      const count = Math.min(received.count - first, ACK_RANGES_MAX);
       v.senderTransferIdHi = t.peerIdHi[slot] as number;
       v.senderTransferIdLo = t.peerIdLo[slot] as number;
       v.flags = 0;
       for (let i = 0; i < count; i++) {
-        const s = received.startAt(i);
+        const s = received.startAt(first + i);
         v.rangeOffsets[i] = s;
-        v.rangeLengths[i] = Math.min(received.endAt(i) - s, 0xffffffff);
+        v.rangeLengths[i] = Math.min(received.endAt(first + i) - s, 0xffffffff);
       }
       v.rangeCount = count;
       if (count > 0) {
@@ -2686,6 +3130,7 @@ export class Endpoint implements DatagramEndpoint {
       }
       const room = end - at - DATA_CHUNK_HEADER_SIZE;
       if (room < 64) break;
+      if (at !== offset + DATA_HEADER_SIZE && !this.congestion.windowOpen(peer)) break;
       const index = slot * SEND_RANGES_MAX + (t.sendHead[slot] as number);
       const start = t.sendStart[index] as number;
       const stop = t.sendEnd[index] as number;
@@ -2700,6 +3145,8 @@ export class Endpoint implements DatagramEndpoint {
       copyBytes(buffers.bytes(buffer), buffers.bytesOffset(buffer) + start, out, at + DATA_CHUNK_HEADER_SIZE, length);
       at += DATA_CHUNK_HEADER_SIZE + length;
       this.bump(C.payloadBytesSent, length);
+      // congestion: one delivery record per chunk (Karn: bytes sent before are a retransmission)
+      this.congestion.onChunkSent(nowUs, peer, slot, start, start + length, start < (t.sentEnd[slot] as number));
       if (start + length > (t.sentEnd[slot] as number)) t.sentEnd[slot] = start + length;
       if (start + length >= stop) {
         t.sendHead[slot] = ((t.sendHead[slot] as number) + 1) % SEND_RANGES_MAX;
@@ -2717,6 +3164,7 @@ export class Endpoint implements DatagramEndpoint {
         this.arm(slot, Timer.Data, nowUs, -1);
       }
     }
+    if (p.dataHead[peer] === NONE) this.congestion.onAppLimited(peer);
     if (at === offset + DATA_HEADER_SIZE) return 0;
     this.bump(C.dataDatagramsSent, 1);
     return at - offset;
@@ -2725,6 +3173,8 @@ export class Endpoint implements DatagramEndpoint {
   /** Moves the oldest event into `view`; returns false when none is waiting. */
   pollEvent(view: EventView): boolean {
     const got = this.events.pop(view);
+    // streams hook: a polled item frees room in its stream's receive queue.
+    if (got && view.event === EventKind.StreamItem) this.streams.itemPolled(view.handle, view.payloadLength);
     if (this.blockedCount > 0) this.retryBlocked(this.nowUs);
     return got;
   }

@@ -10,7 +10,7 @@ import { assert } from '../assert.js';
 import { EMPTY_BYTES } from '../wire/bytes.js';
 
 /** Field names an event may carry (see {@link EventView}). */
-export type EventField = 'handle' | 'peer' | 'kind' | 'status' | 'metadata' | 'header' | 'payload';
+export type EventField = 'handle' | 'peer' | 'kind' | 'status' | 'metadata' | 'header' | 'payload' | 'itemIndex';
 
 /** One row of the event table. */
 export interface EventKindDefinition {
@@ -62,6 +62,26 @@ export const EVENT_KINDS: readonly EventKindDefinition[] = [
     doc: 'The peer lost our path secret (restart): its transfers ended PEER_RESET; install a new secret with addPeer.',
     fields: ['peer', 'status'],
   },
+  {
+    name: 'STREAM_OPENED',
+    doc: 'The peer opened a stream (its first item notify arrived); handle is the stream handle: send on it with submitStreamItem, end it with closeStream.',
+    fields: ['handle', 'peer'],
+  },
+  {
+    name: 'STREAM_ITEM',
+    doc: "An item of the peer's direction of stream `handle`, delivered in item-index order (itemIndex), each exactly once.",
+    fields: ['handle', 'peer', 'kind', 'metadata', 'header', 'payload', 'itemIndex'],
+  },
+  {
+    name: 'STREAM_ENDED',
+    doc: "The peer's direction of stream `handle` ended normally: every one of its itemIndex (= final count) items was delivered.",
+    fields: ['handle', 'peer', 'itemIndex'],
+  },
+  {
+    name: 'STREAM_CLOSED',
+    doc: 'Stream `handle` is closed (both directions ended, or aborted / failed with `status`); the handle is stale from now on.',
+    fields: ['handle', 'peer', 'status'],
+  },
 ];
 
 /** Numeric event kinds (indexes into {@link EVENT_KINDS}). */
@@ -73,6 +93,10 @@ export const EventKind = {
   Failed: 4,
   BulkOffered: 5,
   PeerReset: 6,
+  StreamOpened: 7,
+  StreamItem: 8,
+  StreamEnded: 9,
+  StreamClosed: 10,
 } as const;
 
 /** An {@link EventKind} value. */
@@ -112,6 +136,8 @@ export class EventView {
   payloadOffset: number;
   /** Payload length. */
   payloadLength: number;
+  /** Stream events: the item index (STREAM_ITEM) or the final item count (STREAM_ENDED). */
+  itemIndex: number;
 
   constructor() {
     this.event = 0;
@@ -126,6 +152,7 @@ export class EventView {
     this.payload = EMPTY_BYTES;
     this.payloadOffset = 0;
     this.payloadLength = 0;
+    this.itemIndex = 0;
   }
 
   /** A copy of the payload bytes (convenience for tests; allocates). */
@@ -167,6 +194,7 @@ export class EventQueue {
   private readonly payloadOffsets: Float64Array;
   private readonly payloadLengths: Float64Array;
   private readonly arenaConsumed: Int32Array;
+  private readonly itemIndexes: Float64Array;
   private head: number;
   private count: number;
   private arenaHead: number;
@@ -191,6 +219,7 @@ export class EventQueue {
     this.payloadOffsets = new Float64Array(capacity);
     this.payloadLengths = new Float64Array(capacity);
     this.arenaConsumed = new Int32Array(capacity);
+    this.itemIndexes = new Float64Array(capacity);
     this.head = 0;
     this.count = 0;
     this.arenaHead = 0;
@@ -263,6 +292,7 @@ export class EventQueue {
     payload: Uint8Array | null,
     payloadOffset: number,
     payloadLength: number,
+    itemIndex = 0,
   ): void {
     assert(this.count < this.capacity, 'event queue push without room');
     const at = (this.head + this.count) % this.capacity;
@@ -278,6 +308,7 @@ export class EventQueue {
     this.payloadRefs[at] = payload;
     this.payloadOffsets[at] = payloadOffset;
     this.payloadLengths[at] = payloadLength;
+    this.itemIndexes[at] = itemIndex;
     this.arenaConsumed[at] = this.reservedConsumed;
     this.reservedConsumed = 0;
     this.count++;
@@ -304,6 +335,7 @@ export class EventQueue {
     view.payload = this.payloadRefs[at] ?? EMPTY_BYTES;
     view.payloadOffset = this.payloadOffsets[at] as number;
     view.payloadLength = this.payloadLengths[at] as number;
+    view.itemIndex = this.itemIndexes[at] as number;
     this.headerRefs[at] = null;
     this.payloadRefs[at] = null;
     this.pendingConsumed = this.arenaConsumed[at] as number;

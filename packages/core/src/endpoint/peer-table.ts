@@ -24,6 +24,8 @@ export const ReplyKind = {
   ProbeResponse: 6,
   /** PROBE(a hi = probe id, a lo = timestamp). */
   Probe: 7,
+  /** STREAM_CLOSE_ACK(a = stream id, status = flags). */
+  StreamCloseAck: 8,
 } as const;
 
 /** Bytes of a challenge nonce. */
