@@ -125,7 +125,7 @@ export const SubmitError = {
 export const LocalStatus = {
   /** Peer health declared the peer FAILED (its probes went unanswered). */
   PeerUnreachable: 256,
-  /** A cascading causality dependency failed (not produced yet: causality is not integrated). */
+  /** A cascading causality dependency failed while the transfer waited for it: the transfer is failed before anything is sent. */
   DependencyFailed: 257,
 } as const;
 
