@@ -263,6 +263,7 @@ export {
   workerIdOfTransferHi,
   writeId,
 } from './ids.js';
+export { IntrusiveLists, LIST_NONE } from './intrusive-lists.js';
 export {
   ADMISSION_RESULT_COUNT,
   AdmissionResult,

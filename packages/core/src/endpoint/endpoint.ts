@@ -21,6 +21,7 @@ import {
 } from '../crypto/payload-records.js';
 import type { DatagramEndpoint, TransmitInfo } from '../endpoint-io.js';
 import { BackpressureError, InvalidArgumentError, StaleHandleError } from '../errors.js';
+import { IntrusiveLists } from '../intrusive-lists.js';
 import { AdmissionResult, NotifyAdmission } from '../notify-admission.js';
 import { Pacer } from '../pacer.js';
 import { derivePskPathSecret } from '../path-secret-map.js';
@@ -359,8 +360,14 @@ export class Endpoint implements DatagramEndpoint {
   private nextProbeId: number;
   private readonly probeView: ProbeView;
   private activeReceivers: number;
-  private queuedHead: number;
-  private queuedTail: number;
+  /** Per-peer list of transfers with control messages pending (spec: protocol.md#control-datagram). */
+  private readonly ctrlList: IntrusiveLists;
+  /** Per-peer list of senders waiting to (re)send a notify; retransmissions at the front. */
+  private readonly waitList: IntrusiveLists;
+  /** Per-peer list of senders with DATA chunks queued, FIFO. */
+  private readonly dataList: IntrusiveLists;
+  /** One list (0): receivers QUEUED for an active slot, FIFO. */
+  private readonly queuedList: IntrusiveLists;
   private reassemblyPeak: number;
   private readonly pullPacer: Pacer;
   private readonly sendPacers: Pacer[];
@@ -476,8 +483,10 @@ export class Endpoint implements DatagramEndpoint {
     this.activeReceivers = 0;
     this.cancelView = new CancelPullView();
     this.probeView = new ProbeView();
-    this.queuedHead = NONE;
-    this.queuedTail = NONE;
+    this.ctrlList = new IntrusiveLists(config.transfersMax, config.peersMax);
+    this.waitList = new IntrusiveLists(config.transfersMax, config.peersMax);
+    this.dataList = new IntrusiveLists(config.transfersMax, config.peersMax);
+    this.queuedList = new IntrusiveLists(config.transfersMax, 1);
     this.reassemblyPeak = 0;
     this.pullPacer = new Pacer({ burstBytesMax: config.pullBytes, bytesPerSecond: config.receiveRateBytesPerSecond });
     this.sendPacers = [];
@@ -1344,10 +1353,7 @@ export class Endpoint implements DatagramEndpoint {
       // spec: state-machines.md#receiver-transfer (NOTIFIED × decide, no capacity now → ACCEPT QUEUED)
       t.state[slot] = ReceiverState.Queued;
       this.bump(C.acceptsQueued, 1);
-      t.waitNext[slot] = NONE;
-      if (this.queuedTail === NONE) this.queuedHead = slot;
-      else t.waitNext[this.queuedTail] = slot;
-      this.queuedTail = slot;
+      this.queuedList.pushBack(0, slot);
       return;
     }
     this.activateReceiver(slot);
@@ -1396,31 +1402,11 @@ export class Endpoint implements DatagramEndpoint {
   /** A buffer receiver stopped being active: promote the oldest QUEUED one (another ACCEPT follows). */
   private receiverInactive(): void {
     this.activeReceivers--;
-    const t = this.transfers;
-    while (this.queuedHead !== NONE && this.activeReceivers < this.config.receiversActiveMax) {
-      const slot = this.queuedHead;
-      this.queuedHead = t.waitNext[slot] as number;
-      if (this.queuedHead === NONE) this.queuedTail = NONE;
-      t.waitNext[slot] = NONE;
+    while (!this.queuedList.isEmpty(0) && this.activeReceivers < this.config.receiversActiveMax) {
+      const slot = this.queuedList.popFront(0);
       this.activateReceiver(slot);
       this.ctrlMark(slot, Pending.Accept);
     }
-  }
-
-  private queuedRemove(slot: number): void {
-    const t = this.transfers;
-    let prev = NONE;
-    let cur = this.queuedHead;
-    while (cur !== NONE && cur !== slot) {
-      prev = cur;
-      cur = t.waitNext[cur] as number;
-    }
-    if (cur === NONE) return;
-    const next = t.waitNext[slot] as number;
-    if (prev === NONE) this.queuedHead = next;
-    else t.waitNext[prev] = next;
-    if (this.queuedTail === slot) this.queuedTail = prev;
-    t.waitNext[slot] = NONE;
   }
 
   /** A request's response arrived: the request was certainly delivered (its ACCEPT / COMPLETE may be lost). */
@@ -1524,7 +1510,7 @@ export class Endpoint implements DatagramEndpoint {
         t.role[slot] !== Role.Sender ||
         t.state[slot] !== SenderState.Notifying ||
         t.lastSeq[slot] !== seq ||
-        t.waitIn[slot] === 1 ||
+        this.waitList.has(slot) ||
         nowUs - (this.fastRetransmitAtUs[slot] as number) < srtt
       ) {
         continue;
@@ -1643,7 +1629,7 @@ export class Endpoint implements DatagramEndpoint {
       t.tailProbes[slot] = 0;
       this.health.onSuccess(peer, nowUs);
       // congestion: the ranges acknowledge chunks; the window may have opened
-      if (this.congestion.onRangeAck(nowUs, peer, slot, view) && this.peers.dataHead[peer] !== NONE) {
+      if (this.congestion.onRangeAck(nowUs, peer, slot, view) && !this.dataList.isEmpty(peer)) {
         this.peers.schedule(peer);
       }
       return;
@@ -1652,7 +1638,7 @@ export class Endpoint implements DatagramEndpoint {
     if (state === SenderState.Queued || state === SenderState.AwaitingResponse) return;
     if (state === SenderState.Notifying) this.addCredit(peer);
     this.congestion.onTransferAcked(nowUs, peer, slot);
-    if (this.peers.dataHead[peer] !== NONE) this.peers.schedule(peer);
+    if (!this.dataList.isEmpty(peer)) this.peers.schedule(peer);
     this.senderDelivered(slot, nowUs);
   }
 
@@ -2094,7 +2080,7 @@ export class Endpoint implements DatagramEndpoint {
     if (
       kind === Timer.Data &&
       this.congestion.onDataTimer(nowUs, peer, slot, t.armedAtUs[slot] as number) &&
-      this.peers.dataHead[peer] !== NONE
+      !this.dataList.isEmpty(peer)
     ) {
       this.peers.schedule(peer);
     }
@@ -2290,7 +2276,7 @@ export class Endpoint implements DatagramEndpoint {
       t.silentExpiries[slot] = 0;
       this.arm(slot, kind, nowUs, -1);
     }
-    if (this.peers.waitHead[peer] !== NONE) this.peers.schedule(peer);
+    if (!this.waitList.isEmpty(peer)) this.peers.schedule(peer);
   }
 
   // spec: state-machines.md#peer-health (PROBING × probe timer, probes exhausted → FAILED)
@@ -2572,7 +2558,7 @@ export class Endpoint implements DatagramEndpoint {
       );
     }
     this.pullQueue.remove(slot);
-    if (state === ReceiverState.Queued) this.queuedRemove(slot);
+    if (state === ReceiverState.Queued) this.queuedList.remove(slot);
     else if (state !== ReceiverState.Offered && ((t.flags[slot] as number) & TransferFlag.Inline) === 0) {
       this.receiverInactive();
     }
@@ -2624,7 +2610,7 @@ export class Endpoint implements DatagramEndpoint {
 
   private addCredit(peer: number): void {
     this.peers.notifyCredit[peer] = (this.peers.notifyCredit[peer] as number) + this.config.notifyCreditPerAccept;
-    if (this.peers.waitHead[peer] !== NONE) this.peers.schedule(peer);
+    if (!this.waitList.isEmpty(peer)) this.peers.schedule(peer);
   }
 
   private pushEvent(kind: number, slot: number, status: number): void {
@@ -2761,13 +2747,13 @@ export class Endpoint implements DatagramEndpoint {
       // window wakes when its oldest chunk reaches the loss time (or when an ack opens it)
       if (
         length === 0 &&
-        peers.dataHead[peer] !== NONE &&
+        !this.dataList.isEmpty(peer) &&
         !this.congestion.windowOpenAt(nowUs, peer, this.srttUs(peer))
       ) {
         const wake = this.congestion.lossDeadlineUs(peer, this.srttUs(peer));
         if (wake < this.pacingWakeUs) this.pacingWakeUs = wake;
         if (this.pacedCount < this.pacedPeers.length) this.pacedPeers[this.pacedCount++] = peer;
-      } else if (length === 0 && peers.dataHead[peer] !== NONE) {
+      } else if (length === 0 && !this.dataList.isEmpty(peer)) {
         const pacer = this.sendPacers[peer] as Pacer;
         if (pacer.canSend(nowUs, this.config.datagramSizeMax)) {
           length = this.packData(nowUs, peer, out, offset);
@@ -2796,8 +2782,9 @@ export class Endpoint implements DatagramEndpoint {
 
   private hasControlWork(peer: number): boolean {
     const p = this.peers;
-    if ((p.replyCount[peer] as number) > 0 || p.ctrlHead[peer] !== NONE || this.streams.hasControl(peer)) return true;
-    const head = p.waitHead[peer] as number;
+    if ((p.replyCount[peer] as number) > 0 || !this.ctrlList.isEmpty(peer) || this.streams.hasControl(peer))
+      return true;
+    const head = this.waitList.first(peer);
     return (
       head !== NONE &&
       (((this.transfers.flags[head] as number) & TransferFlag.Retransmitted) !== 0 ||
@@ -2815,12 +2802,12 @@ export class Endpoint implements DatagramEndpoint {
     if (at === SEAL_NO_ROOM) return 0;
     const end = sealer.bodyEnd;
     // 1. Notify entries.
-    if (p.waitHead[peer] !== NONE) {
+    if (!this.waitList.isEmpty(peer)) {
       const messageOffset = at;
       if (beginTransferNotify(out, at, end) > 0) {
         let entries = 0;
         for (;;) {
-          const slot = p.waitHead[peer] as number;
+          const slot = this.waitList.first(peer);
           if (slot === NONE) break;
           const retransmit = ((t.flags[slot] as number) & TransferFlag.Retransmitted) !== 0;
           if (
@@ -2859,7 +2846,7 @@ export class Endpoint implements DatagramEndpoint {
     if (this.streams.hasControl(peer)) at = this.streams.writeControl(peer, out, at, end);
     // 3. Per-transfer control messages.
     for (;;) {
-      const slot = p.ctrlHead[peer] as number;
+      const slot = this.ctrlList.first(peer);
       if (slot === NONE) break;
       const written = this.writeTransferControl(slot, out, at, end);
       at += written;
@@ -3114,7 +3101,6 @@ export class Endpoint implements DatagramEndpoint {
 
   // spec: protocol.md#data-datagram — chunks of one or more transfers back to back.
   private packData(nowUs: number, peer: number, out: Uint8Array, offset: number): number {
-    const p = this.peers;
     const t = this.transfers;
     const buffers = this.config.buffers;
     const end = Math.min(out.length, offset + this.config.datagramSizeMax);
@@ -3122,10 +3108,10 @@ export class Endpoint implements DatagramEndpoint {
     let at = offset + DATA_HEADER_SIZE;
     const chunk = this.chunk;
     for (;;) {
-      const slot = p.dataHead[peer] as number;
+      const slot = this.dataList.first(peer);
       if (slot === NONE) break;
       if (t.sendCount[slot] === 0 || t.buffer[slot] === NONE) {
-        this.dataRemoveHead(peer);
+        this.dataList.popFront(peer);
         continue;
       }
       const room = end - at - DATA_CHUNK_HEADER_SIZE;
@@ -3164,7 +3150,7 @@ export class Endpoint implements DatagramEndpoint {
         this.arm(slot, Timer.Data, nowUs, -1);
       }
     }
-    if (p.dataHead[peer] === NONE) this.congestion.onAppLimited(peer);
+    if (this.dataList.isEmpty(peer)) this.congestion.onAppLimited(peer);
     if (at === offset + DATA_HEADER_SIZE) return 0;
     this.bump(C.dataDatagramsSent, 1);
     return at - offset;
@@ -3231,125 +3217,36 @@ export class Endpoint implements DatagramEndpoint {
   private ctrlMark(slot: number, pending: number): void {
     const t = this.transfers;
     t.pending[slot] = (t.pending[slot] as number) | pending;
-    if (t.ctrlIn[slot] === 1) return;
-    const p = this.peers;
+    if (this.ctrlList.has(slot)) return;
     const peer = t.peer[slot] as number;
-    t.ctrlIn[slot] = 1;
-    t.ctrlNext[slot] = NONE;
-    const tail = p.ctrlTail[peer] as number;
-    if (tail === NONE) p.ctrlHead[peer] = slot;
-    else t.ctrlNext[tail] = slot;
-    p.ctrlTail[peer] = slot;
-    p.schedule(peer);
+    this.ctrlList.pushBack(peer, slot);
+    this.peers.schedule(peer);
   }
 
   private ctrlRemove(slot: number): void {
-    const t = this.transfers;
-    if (t.ctrlIn[slot] === 0) return;
-    const p = this.peers;
-    const peer = t.peer[slot] as number;
-    let prev = NONE;
-    let cur = p.ctrlHead[peer] as number;
-    while (cur !== slot) {
-      assert(cur !== NONE, 'control list corrupt');
-      prev = cur;
-      cur = t.ctrlNext[cur] as number;
-    }
-    const next = t.ctrlNext[slot] as number;
-    if (prev === NONE) p.ctrlHead[peer] = next;
-    else t.ctrlNext[prev] = next;
-    if (p.ctrlTail[peer] === slot) p.ctrlTail[peer] = prev;
-    t.ctrlIn[slot] = 0;
-    t.ctrlNext[slot] = NONE;
-    t.pending[slot] = 0;
+    if (this.ctrlList.remove(slot)) this.transfers.pending[slot] = 0;
   }
 
   /** Queues a sender for a notify; retransmissions go to the front (they hold no new credit). */
   private waitPush(peer: number, slot: number, front: boolean): void {
-    const t = this.transfers;
-    const p = this.peers;
-    if (t.waitIn[slot] === 1) return;
-    t.waitIn[slot] = 1;
-    if (front) {
-      t.waitNext[slot] = p.waitHead[peer] as number;
-      p.waitHead[peer] = slot;
-      if (p.waitTail[peer] === NONE) p.waitTail[peer] = slot;
-    } else {
-      t.waitNext[slot] = NONE;
-      const tail = p.waitTail[peer] as number;
-      if (tail === NONE) p.waitHead[peer] = slot;
-      else t.waitNext[tail] = slot;
-      p.waitTail[peer] = slot;
-    }
-    p.schedule(peer);
+    if (this.waitList.has(slot)) return;
+    if (front) this.waitList.pushFront(peer, slot);
+    else this.waitList.pushBack(peer, slot);
+    this.peers.schedule(peer);
   }
 
   private waitRemove(slot: number): void {
-    const t = this.transfers;
-    if (t.waitIn[slot] === 0) return;
-    const p = this.peers;
-    const peer = t.peer[slot] as number;
-    let prev = NONE;
-    let cur = p.waitHead[peer] as number;
-    while (cur !== slot) {
-      assert(cur !== NONE, 'wait list corrupt');
-      prev = cur;
-      cur = t.waitNext[cur] as number;
-    }
-    const next = t.waitNext[slot] as number;
-    if (prev === NONE) p.waitHead[peer] = next;
-    else t.waitNext[prev] = next;
-    if (p.waitTail[peer] === slot) p.waitTail[peer] = prev;
-    t.waitIn[slot] = 0;
-    t.waitNext[slot] = NONE;
+    this.waitList.remove(slot);
   }
 
   private dataPush(peer: number, slot: number): void {
-    const t = this.transfers;
-    const p = this.peers;
-    if (t.dataIn[slot] === 1) {
-      p.schedule(peer);
-      return;
-    }
-    t.dataIn[slot] = 1;
-    t.dataNext[slot] = NONE;
-    const tail = p.dataTail[peer] as number;
-    if (tail === NONE) p.dataHead[peer] = slot;
-    else t.dataNext[tail] = slot;
-    p.dataTail[peer] = slot;
-    p.schedule(peer);
-  }
-
-  private dataRemoveHead(peer: number): void {
-    const t = this.transfers;
-    const p = this.peers;
-    const slot = p.dataHead[peer] as number;
-    const next = t.dataNext[slot] as number;
-    p.dataHead[peer] = next;
-    if (next === NONE) p.dataTail[peer] = NONE;
-    t.dataIn[slot] = 0;
-    t.dataNext[slot] = NONE;
+    if (!this.dataList.has(slot)) this.dataList.pushBack(peer, slot);
+    this.peers.schedule(peer);
   }
 
   /** Drops a sender's queued chunks and takes it off its peer's data list. */
   private dataDrop(slot: number): void {
-    const t = this.transfers;
-    t.sendCount[slot] = 0;
-    if (t.dataIn[slot] === 0) return;
-    const p = this.peers;
-    const peer = t.peer[slot] as number;
-    let prev = NONE;
-    let cur = p.dataHead[peer] as number;
-    while (cur !== slot) {
-      assert(cur !== NONE, 'data list corrupt');
-      prev = cur;
-      cur = t.dataNext[cur] as number;
-    }
-    const next = t.dataNext[slot] as number;
-    if (prev === NONE) p.dataHead[peer] = next;
-    else t.dataNext[prev] = next;
-    if (p.dataTail[peer] === slot) p.dataTail[peer] = prev;
-    t.dataIn[slot] = 0;
-    t.dataNext[slot] = NONE;
+    this.transfers.sendCount[slot] = 0;
+    this.dataList.remove(slot);
   }
 }

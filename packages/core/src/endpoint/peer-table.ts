@@ -41,12 +41,6 @@ export class PeerTable {
   readonly nextNotifySeq: Float64Array;
   readonly notifyCredit: Float64Array;
   readonly lastHeardUs: Float64Array;
-  readonly ctrlHead: Int32Array;
-  readonly ctrlTail: Int32Array;
-  readonly waitHead: Int32Array;
-  readonly waitTail: Int32Array;
-  readonly dataHead: Int32Array;
-  readonly dataTail: Int32Array;
   readonly roundCount: Int32Array;
   readonly inRing: Uint8Array;
   // Reply ring (per peer, repliesMax entries).
@@ -76,12 +70,6 @@ export class PeerTable {
     this.nextNotifySeq = new Float64Array(capacity);
     this.notifyCredit = new Float64Array(capacity);
     this.lastHeardUs = new Float64Array(capacity).fill(-1);
-    this.ctrlHead = new Int32Array(capacity).fill(NONE);
-    this.ctrlTail = new Int32Array(capacity).fill(NONE);
-    this.waitHead = new Int32Array(capacity).fill(NONE);
-    this.waitTail = new Int32Array(capacity).fill(NONE);
-    this.dataHead = new Int32Array(capacity).fill(NONE);
-    this.dataTail = new Int32Array(capacity).fill(NONE);
     this.roundCount = new Int32Array(capacity);
     this.inRing = new Uint8Array(capacity);
     this.replyHead = new Int32Array(capacity);

@@ -16,6 +16,7 @@
  */
 import { assert } from '../assert.js';
 import type { BackoffPolicy } from '../backoff.js';
+import { IntrusiveLists } from '../intrusive-lists.js';
 import { TransferIdAllocator } from '../slot-allocator.js';
 import { TIMER_NONE, type TimingWheel } from '../timing-wheel.js';
 import { ENCODE_NO_ROOM, StatusCode, StreamFlag, TransferKind } from '../wire/constants.js';
@@ -142,8 +143,8 @@ export class StreamEngine {
   readonly armedAtUs: Float64Array;
   readonly exponent: Uint8Array;
   readonly retransmits: Uint16Array;
-  readonly itemHead: Int32Array;
-  readonly ctrlNext: Int32Array;
+  /** Per stream: its active item transfers (element = transfer slot, list = stream slot). */
+  readonly items: IntrusiveLists;
   // Per transfer slot.
   /** The stream a transfer belongs to while it is active, or NONE. */
   readonly streamOf: Int32Array;
@@ -155,12 +156,10 @@ export class StreamEngine {
   readonly itemRole: Uint8Array;
   /** Receiver item: its payload bytes (counted in the stream's queue). */
   readonly itemBytes: Float64Array;
-  readonly itemNext: Int32Array;
-  readonly itemPrev: Int32Array;
   // Per peer.
   readonly streamsOfPeer: Int32Array;
-  readonly ctrlHead: Int32Array;
-  readonly ctrlTail: Int32Array;
+  /** Per peer: streams owing a STREAM_CLOSE (element = stream slot, list = peer). */
+  private readonly ctrl: IntrusiveLists;
   /** The stream slot {@link admitItem} resolved (or created), or NONE. */
   admitted: number;
   private bytesQueued: number;
@@ -198,19 +197,15 @@ export class StreamEngine {
     this.armedAtUs = new Float64Array(n);
     this.exponent = new Uint8Array(n);
     this.retransmits = new Uint16Array(n);
-    this.itemHead = new Int32Array(n).fill(NONE);
-    this.ctrlNext = new Int32Array(n).fill(NONE);
+    this.items = new IntrusiveLists(transfersMax, n);
     this.streamOf = new Int32Array(transfersMax).fill(NONE);
     this.itemIndex = new Float64Array(transfersMax);
     this.itemEnd = new Uint8Array(transfersMax);
     this.itemHeld = new Uint8Array(transfersMax);
     this.itemRole = new Uint8Array(transfersMax);
     this.itemBytes = new Float64Array(transfersMax);
-    this.itemNext = new Int32Array(transfersMax).fill(NONE);
-    this.itemPrev = new Int32Array(transfersMax).fill(NONE);
     this.streamsOfPeer = new Int32Array(options.peersMax);
-    this.ctrlHead = new Int32Array(options.peersMax).fill(NONE);
-    this.ctrlTail = new Int32Array(options.peersMax).fill(NONE);
+    this.ctrl = new IntrusiveLists(n, options.peersMax);
     this.admitted = NONE;
     this.bytesQueued = 0;
     this.heldCount = 0;
@@ -287,7 +282,7 @@ export class StreamEngine {
     this.timer[s] = NONE;
     this.exponent[s] = 0;
     this.retransmits[s] = 0;
-    this.itemHead[s] = NONE;
+
     this.streamsOfPeer[peer] = (this.streamsOfPeer[peer] as number) + 1;
     this.setWork(s, true);
     return s;
@@ -366,23 +361,13 @@ export class StreamEngine {
     assert(this.streamOf[slot] === NONE, 'transfer already on a stream');
     this.streamOf[slot] = s;
     this.itemHeld[slot] = 0;
-    const head = this.itemHead[s] as number;
-    this.itemPrev[slot] = NONE;
-    this.itemNext[slot] = head;
-    if (head !== NONE) this.itemPrev[head] = slot;
-    this.itemHead[s] = slot;
+    this.items.pushFront(s, slot);
   }
 
   private unlink(slot: number): number {
     const s = this.streamOf[slot] as number;
     if (s === NONE) return NONE;
-    const prev = this.itemPrev[slot] as number;
-    const next = this.itemNext[slot] as number;
-    if (prev === NONE) this.itemHead[s] = next;
-    else this.itemNext[prev] = next;
-    if (next !== NONE) this.itemPrev[next] = prev;
-    this.itemPrev[slot] = NONE;
-    this.itemNext[slot] = NONE;
+    this.items.remove(slot);
     this.streamOf[slot] = NONE;
     if (this.itemHeld[slot] === 1) {
       this.itemHeld[slot] = 0;
@@ -498,7 +483,7 @@ export class StreamEngine {
     for (;;) {
       const next = this.recvNext[s] as number;
       let found = NONE;
-      for (let slot = this.itemHead[s] as number; slot !== NONE; slot = this.itemNext[slot] as number) {
+      for (let slot = this.items.first(s); slot !== NONE; slot = this.items.next(slot)) {
         if (this.itemHeld[slot] === 1 && this.itemIndex[slot] === next) {
           found = slot;
           break;
@@ -578,7 +563,7 @@ export class StreamEngine {
 
   private cancelItems(s: number, status: number, sendReset: boolean): void {
     for (;;) {
-      const slot = this.itemHead[s] as number;
+      const slot = this.items.first(s);
       if (slot === NONE) break;
       const wasReceiver = this.itemRole[slot] === 2;
       this.unlink(slot);
@@ -730,7 +715,7 @@ export class StreamEngine {
   }
 
   private free(s: number): void {
-    assert(this.itemHead[s] === NONE, 'freeing a stream with items');
+    assert(this.items.isEmpty(s), 'freeing a stream with items');
     this.disarm(s);
     this.ctrlRemove(s);
     this.setWork(s, false);
@@ -758,7 +743,7 @@ export class StreamEngine {
   closePeer(peer: number, status: number, drop: boolean, nowUs: number): void {
     for (let s = 0; s < this.limits.streamsMax; s++) {
       if (this.peer[s] !== peer || !this.ids.slots.isAllocated(s)) continue;
-      while (this.itemHead[s] !== NONE) this.unlink(this.itemHead[s] as number);
+      while (!this.items.isEmpty(s)) this.unlink(this.items.first(s));
       this.bytesQueued -= this.recvBytes[s] as number;
       this.recvBytes[s] = 0;
       this.recvInProgress[s] = 0;
@@ -776,43 +761,27 @@ export class StreamEngine {
     if ((flags & SF.CtrlIn) !== 0) return;
     this.flags[s] = flags | SF.CtrlIn;
     const peer = this.peer[s] as number;
-    this.ctrlNext[s] = NONE;
-    const tail = this.ctrlTail[peer] as number;
-    if (tail === NONE) this.ctrlHead[peer] = s;
-    else this.ctrlNext[tail] = s;
-    this.ctrlTail[peer] = s;
+    this.ctrl.pushBack(peer, s);
     this.host.schedulePeer(peer);
   }
 
   private ctrlRemove(s: number): void {
     const flags = this.flags[s] as number;
     if ((flags & SF.CtrlIn) === 0) return;
-    const peer = this.peer[s] as number;
-    let prev = NONE;
-    let cur = this.ctrlHead[peer] as number;
-    while (cur !== s) {
-      assert(cur !== NONE, 'stream control list corrupt');
-      prev = cur;
-      cur = this.ctrlNext[cur] as number;
-    }
-    const next = this.ctrlNext[s] as number;
-    if (prev === NONE) this.ctrlHead[peer] = next;
-    else this.ctrlNext[prev] = next;
-    if (this.ctrlTail[peer] === s) this.ctrlTail[peer] = prev;
-    this.ctrlNext[s] = NONE;
+    this.ctrl.remove(s);
     this.flags[s] = flags & ~SF.CtrlIn;
   }
 
   /** Whether STREAM_CLOSEs wait for the peer. */
   hasControl(peer: number): boolean {
-    return this.ctrlHead[peer] !== NONE;
+    return !this.ctrl.isEmpty(peer);
   }
 
   /** Writes the peer's pending STREAM_CLOSEs into `out[at, end)`; returns the new `at`. */
   writeControl(peer: number, out: Uint8Array, at: number, end: number): number {
     const v = this.closeView;
     for (;;) {
-      const s = this.ctrlHead[peer] as number;
+      const s = this.ctrl.first(peer);
       if (s === NONE) break;
       v.streamIdHi = this.wireIdHi[s] as number;
       v.streamIdLo = this.wireIdLo[s] as number;

@@ -159,13 +159,6 @@ export class TransferTable {
   readonly attemptsLeft: Uint8Array;
   readonly attempt: Uint8Array;
   readonly lastPullId: Float64Array;
-  // Intrusive lists: control list (pending messages), wait list (sender QUEUED), data list (sender chunks).
-  readonly ctrlNext: Int32Array;
-  readonly ctrlIn: Uint8Array;
-  readonly waitNext: Int32Array;
-  readonly waitIn: Uint8Array;
-  readonly dataNext: Int32Array;
-  readonly dataIn: Uint8Array;
   // Objects.
   readonly headerRef: (Uint8Array | null)[];
   readonly inlineRef: (Uint8Array | null)[];
@@ -231,12 +224,6 @@ export class TransferTable {
     this.attemptsLeft = new Uint8Array(capacity);
     this.attempt = new Uint8Array(capacity);
     this.lastPullId = new Float64Array(capacity);
-    this.ctrlNext = new Int32Array(capacity).fill(NONE);
-    this.ctrlIn = new Uint8Array(capacity);
-    this.waitNext = new Int32Array(capacity).fill(NONE);
-    this.waitIn = new Uint8Array(capacity);
-    this.dataNext = new Int32Array(capacity).fill(NONE);
-    this.dataIn = new Uint8Array(capacity);
     this.headerRef = new Array<Uint8Array | null>(capacity).fill(null);
     this.inlineRef = new Array<Uint8Array | null>(capacity).fill(null);
     this.reassembly = new Array<Uint8Array | null>(capacity).fill(null);
@@ -310,7 +297,6 @@ export class TransferTable {
     this.attemptsLeft[slot] = 0;
     this.attempt[slot] = 0;
     this.lastPullId[slot] = 0;
-    assert(this.ctrlIn[slot] === 0 && this.waitIn[slot] === 0 && this.dataIn[slot] === 0, 'allocated slot on a list');
     return slot;
   }
 
