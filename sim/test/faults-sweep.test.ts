@@ -4,6 +4,8 @@
  * and a host crash/restart per seed — and zero invariant violations. Runs dcq with the node:crypto
  * provider (about twice as fast as noble here, and byte-identical: checked below). Prints the
  * simulator's speed in simulated datagrams per wall-clock second. `DCQ_LONG_TESTS=1` sweeps 1,000.
+ * A few heavily corrupted seeds run with the non-cryptographic `insecure-fast` provider, which must
+ * keep every invariant (its checksum tag rejects every bit flip) and be named in the results.
  */
 import { describe, expect, it } from 'vitest';
 import { buildScenario, type RunResult, runScenario, transportFactory } from '../src/index.js';
@@ -18,12 +20,13 @@ function runFaults(seed: number, cryptoProvider: string): RunResult {
   return runScenario(buildScenario('faults', { seed, transport }), { seed, transport, cryptoProvider });
 }
 
-function describeFailure(result: RunResult): string {
+function describeFailure(result: RunResult, params = ''): string {
   const lines: string[] = [];
   for (const [name, verdict] of Object.entries(result.invariants.verdicts)) {
     if (verdict.violationCount > 0) lines.push(`${name}: ${JSON.stringify(verdict.violations.slice(0, 3))}`);
   }
-  return `seed ${result.seed} (npx dcq-sim faults --transport dcq --crypto node --seed ${result.seed}): ${lines.join('; ')}`;
+  const command = `npx dcq-sim faults --transport dcq --crypto ${result.cryptoProvider}${params} --seed ${result.seed}`;
+  return `seed ${result.seed} (${command}): ${lines.join('; ')}`;
 }
 
 describe('faults sweep with dcq', () => {
@@ -35,6 +38,21 @@ describe('faults sweep with dcq', () => {
     expect(node.traceHash).toBe(noble.traceHash);
     expect(node.outcomes).toEqual(noble.outcomes);
     expect(node.datagrams).toEqual(noble.datagrams);
+  });
+
+  it('the insecure-fast provider is named in results, changes the bytes, and still rejects every corrupted datagram', () => {
+    const transport = transportFactory('dcq');
+    // 5% corruption per link: with a tag that missed bit flips, byteExact would fail at once.
+    for (let seed = 1; seed <= 4; seed++) {
+      const scenario = buildScenario('faults', { seed, transport, parameters: { corrupt: 0.05 } });
+      const fast = runScenario(scenario, { seed, transport, cryptoProvider: 'insecure-fast' });
+      expect(fast.cryptoProvider).toBe('insecure-fast');
+      expect(fast.failed, describeFailure(fast, ' --param corrupt=0.05')).toBe(false);
+      expect(fast.quiescent).toBe(true);
+      expect(fast.outcomes.completed ?? 0).toBeGreaterThan(fast.transfers.total / 2);
+    }
+    // Not byte-identical to the real providers (different ciphertexts, tags and derived keys).
+    expect(runFaults(3, 'insecure-fast').traceHash).not.toBe(runFaults(3, 'noble').traceHash);
   });
 
   it(

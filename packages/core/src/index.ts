@@ -119,6 +119,11 @@ export {
   ROTATE_AFTER_PACKETS_DEFAULT,
 } from './crypto/control-keys.js';
 export {
+  INSECURE_FAST_PROVIDER_NAME,
+  InsecureFastCryptoProvider,
+  type InsecureFastCryptoProviderOptions,
+} from './crypto/insecure-fast-provider.js';
+export {
   CONTROL_KEY_LABEL,
   DIRECTION_CLIENT,
   DIRECTION_SERVER,

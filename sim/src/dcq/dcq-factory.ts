@@ -1,15 +1,20 @@
 /**
  * The `dcq` entry of the simulator's transport registry: every simulated NIC runs the real engine
  * through {@link DcqTransport}, with a run-wide pre-shared key from which each pair of hosts derives
- * its path secret (PSK mode), so `--pcap` captures can be decrypted. Two crypto providers: `noble`
+ * its path secret (PSK mode), so `--pcap` captures can be decrypted. Three crypto providers: `noble`
  * (the portable default, pure JavaScript) and `node` (`node:crypto`/OpenSSL from `@dcq/node`,
- * about twice as fast for whole simulator runs); both draw their randomness from a seeded source,
- * so runs stay deterministic in the seed with either (and are byte-identical between them).
+ * about twice as fast for whole simulator runs) are real AES-256-GCM and give byte-identical runs;
+ * `insecure-fast` ({@link InsecureFastCryptoProvider}: NOT cryptographic, a keyed checksum and an
+ * XOR keystream that still reject every corrupted, replayed or misaddressed datagram) is for large
+ * performance sweeps only — its runs differ byte for byte from the real ones and every result names
+ * it. All draw their randomness from a seeded source, so runs stay deterministic in the seed.
  */
 import {
   type CryptoProvider,
   createSeededRandom,
   derivePskPathSecret,
+  INSECURE_FAST_PROVIDER_NAME,
+  InsecureFastCryptoProvider,
   LocalStatus,
   NobleCryptoProvider,
   StatusCode,
@@ -66,19 +71,26 @@ export const DCQ_SIM_RECEIVE_WINDOW_BYTES = 128 * 1024;
  */
 export const DCQ_SIM_PULL_BYTES = 16 * 1024;
 
-/** Crypto providers the dcq transport runs with; the first (`noble`) is the default. */
-export const DCQ_CRYPTO_PROVIDERS: readonly string[] = ['noble', 'node'];
+/**
+ * Crypto providers the dcq transport runs with; the first (`noble`) is the default. `insecure-fast`
+ * is not cryptographic: it exists only so large simulator sweeps are not dominated by AES-GCM, and
+ * must be asked for by name.
+ */
+export const DCQ_CRYPTO_PROVIDERS: readonly string[] = ['noble', 'node', INSECURE_FAST_PROVIDER_NAME];
 
 /** The provider named `name` with a seeded random source (the runner has validated the name). */
 function createProvider(name: string, seed: number): CryptoProvider {
   const random = createSeededRandom(seed);
-  return name === 'node' ? new NodeCryptoProvider({ random }) : new NobleCryptoProvider({ random });
+  if (name === 'node') return new NodeCryptoProvider({ random });
+  if (name === INSECURE_FAST_PROVIDER_NAME) return new InsecureFastCryptoProvider({ random });
+  return new NobleCryptoProvider({ random });
 }
 
 /** Creates the dcq transport factory (one per registry; it remembers the run's hosts for `pathSecrets`). */
 export function createDcqTransportFactory(): SimTransportFactory {
   let hostCount = 0;
   let seed = 0;
+  let cryptoProvider = DCQ_CRYPTO_PROVIDERS[0] as string;
   let deriver: CryptoProvider | null = null;
   return {
     name: 'dcq',
@@ -90,6 +102,10 @@ export function createDcqTransportFactory(): SimTransportFactory {
     create(context: SimTransportContext) {
       hostCount = context.hostCount;
       seed = context.seed;
+      if (context.cryptoProvider !== cryptoProvider) {
+        cryptoProvider = context.cryptoProvider;
+        deriver = null;
+      }
       const transportSeed = context.seed * 4096 + context.host * 64 + context.nic + context.incarnation * 7919;
       return new DcqTransport({
         host: context.host,
@@ -102,7 +118,8 @@ export function createDcqTransportFactory(): SimTransportFactory {
       });
     },
     pathSecrets(): readonly CapturePathSecret[] {
-      deriver ??= new NobleCryptoProvider({ random: createSeededRandom(1) });
+      // The endpoints' own key derivation: insecure-fast derives other path secrets than HKDF.
+      deriver ??= createProvider(cryptoProvider, 1);
       const out: CapturePathSecret[] = [];
       const psk = simPsk(seed);
       for (let a = 0; a < hostCount; a++) {

@@ -1,17 +1,27 @@
 /**
  * The fault model of one directed simulated link (TigerBeetle's packet simulator, in ns): down,
  * uniform loss, Gilbert–Elliott bursty loss, duplication, reordering, jitter and corruption. This
- * module owns the configuration shape, its defaults and its validation; {@link SimNetwork} applies
- * the faults when a datagram leaves a port (see its module comment for the draw discipline).
+ * module owns the configuration shape, its defaults and its validation in ns; {@link SimNetwork}
+ * applies the faults when a datagram leaves a port, through core's `LinkFaultDraws` (the same
+ * per-datagram draws as core's `TestNetwork`; see its module comment for the draw discipline).
  */
 import { InvalidArgumentError } from '@dcq/core';
-import type { GilbertElliott } from '@dcq/core/testing';
+import {
+  checkDuration,
+  checkGilbertElliott,
+  checkProbability,
+  type GilbertElliott,
+  type JitterKind,
+  jitterCodeOf,
+} from '@dcq/core/testing';
+
+export { checkProbability };
 
 /** Default extra delay of a reordered datagram copy, ns (10 µs: several datagram times at any rate). */
 export const REORDER_DELAY_NS_DEFAULT = 10_000;
 
 /** How a link's jitter is distributed: none, uniform on [0, jitterNs], or exponential with mean jitterNs. */
-export type LinkJitterKind = 'none' | 'uniform' | 'exponential';
+export type LinkJitterKind = JitterKind;
 
 /** The faults of one directed link. Every probability is in [0, 1]; every duration a safe non-negative integer (ns). */
 export interface LinkFaults {
@@ -51,27 +61,9 @@ export const NO_LINK_FAULTS: LinkFaults = {
   corruptProbability: 0,
 };
 
-/** Stored jitter codes, indexed by {@link LinkJitterKind} order. */
-export const JITTER_KINDS: readonly LinkJitterKind[] = ['none', 'uniform', 'exponential'];
-/** Stored code of 'uniform' jitter. */
-export const JITTER_UNIFORM = 1;
-/** Stored code of 'exponential' jitter. */
-export const JITTER_EXPONENTIAL = 2;
-
-/** Throws unless `value` is a probability. */
-export function checkProbability(value: number, name: string): number {
-  if (!(value >= 0 && value <= 1)) {
-    throw new InvalidArgumentError(`${name} must be a probability in [0, 1], got ${value}`);
-  }
-  return value;
-}
-
 /** Throws unless `value` is a safe non-negative integer number of ns. */
 export function checkNanos(value: number, name: string): number {
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new InvalidArgumentError(`${name} must be a safe non-negative integer number of ns, got ${value}`);
-  }
-  return value;
+  return checkDuration(value, name, 'ns');
 }
 
 /** Validates a complete {@link LinkFaults}; returns its jitter code. Throws {@link InvalidArgumentError}. */
@@ -83,16 +75,7 @@ export function validateLinkFaults(faults: LinkFaults): number {
   checkProbability(faults.corruptProbability, 'corruptProbability');
   checkNanos(faults.reorderDelayNs, 'reorderDelayNs');
   checkNanos(faults.jitterNs, 'jitterNs');
-  const jitter = JITTER_KINDS.indexOf(faults.jitter);
-  if (jitter < 0) {
-    throw new InvalidArgumentError(`jitter must be 'none', 'uniform' or 'exponential', got ${String(faults.jitter)}`);
-  }
-  const burst = faults.burstLoss;
-  if (burst !== null) {
-    checkProbability(burst.goodToBadProbability, 'burstLoss.goodToBadProbability');
-    checkProbability(burst.badToGoodProbability, 'burstLoss.badToGoodProbability');
-    checkProbability(burst.lossProbabilityGood ?? 0, 'burstLoss.lossProbabilityGood');
-    checkProbability(burst.lossProbabilityBad ?? 1, 'burstLoss.lossProbabilityBad');
-  }
+  const jitter = jitterCodeOf(faults.jitter);
+  if (faults.burstLoss !== null) checkGilbertElliott(faults.burstLoss);
   return jitter;
 }

@@ -61,7 +61,8 @@
  * exactly six 32-bit numbers per departing datagram while any fault is configured on the link
  * (uniform loss, burst loss, burst state step, duplication, reordering, corruption) and none on a
  * fault-free link, and a *value* stream for jitter, bit positions and the duplicate's own
- * decisions. So enabling jitter never changes which datagrams are lost, and traffic or faults on
+ * decisions. The draws and fault parameters are core's `LinkFaultDraws` (`@dcq/core/testing`),
+ * shared with the core's `TestNetwork`, in ns here. So enabling jitter never changes which datagrams are lost, and traffic or faults on
  * one link never shift another link's draws. Per-datagram ECMP (`ecmp: 'packet'`) draws from the
  * leaf's own stream. Partitions (symmetric or one-way between hosts), link down, clogging (rate ÷
  * factor for a period, applied from the next datagram to start serializing), host crash and
@@ -92,18 +93,22 @@
  */
 import type { DatagramEndpoint } from '@dcq/core';
 import { assert, BackpressureError, InvalidArgumentError, TransmitInfo } from '@dcq/core';
-import { EventQueue, PRNG_STATE_WORDS, Prng, seedPrngState } from '@dcq/core/testing';
+import {
+  EventQueue,
+  FAULT_BURST_LOSS,
+  FAULT_CORRUPT,
+  FAULT_DUPLICATE,
+  FAULT_LOSS,
+  FAULT_REORDER,
+  flipBit,
+  LinkFaultDraws,
+  PRNG_STATE_WORDS,
+  Prng,
+  seedPrngState,
+} from '@dcq/core/testing';
 import { type DatagramTap, TappedDatagram } from './datagram-tap.js';
 import { DeadlineHeap } from './deadline-heap.js';
-import {
-  JITTER_EXPONENTIAL,
-  JITTER_KINDS,
-  JITTER_UNIFORM,
-  type LinkFaults,
-  type LinkFaultsUpdate,
-  NO_LINK_FAULTS,
-  validateLinkFaults,
-} from './link-faults.js';
+import { type LinkFaults, type LinkFaultsUpdate, NO_LINK_FAULTS, validateLinkFaults } from './link-faults.js';
 import {
   C_DROPPED_QUEUE,
   C_DROPPED_QUEUE_BYTES,
@@ -288,7 +293,6 @@ const EVENT_TX_DONE = 1;
 const EVENT_ARRIVE = 2;
 const EVENT_UNCLOG = 3;
 
-const TWO_POW_32 = 4294967296;
 const NS_PER_SECOND = 1_000_000_000;
 const NS_PER_US = 1000;
 /** Rebase a busy period before bits × 10^9 leaves the exact-integer range of doubles. */
@@ -296,8 +300,8 @@ const BUSY_SCALED_BITS_REBASE = 2 ** 52;
 /** Extra event-queue room for clog-end events (one per clog call still pending). */
 const UNCLOG_EVENTS_SLACK = 4096;
 
-const STREAM_DECISION = 1;
-const STREAM_VALUE = 2;
+/** Link `l`'s fault streams are `1 + 2l` and `2 + 2l`. */
+const STREAM_FIRST_LINK = 1;
 
 /** Adds `amount` to `values[index]` (a counter). */
 function add(values: Float64Array, index: number, amount: number): void {
@@ -354,8 +358,8 @@ export class SimNetwork {
   private readonly scenarioQueue: EventQueue;
   private readonly timers: DeadlineHeap;
   private readonly trace: SimTrace;
-  private readonly decisions: Prng;
-  private readonly values: Prng;
+  /** Fault parameters, Gilbert–Elliott states and draws of every link (ns). */
+  private readonly faults: LinkFaultDraws;
   private readonly switchPrng: Prng;
   private readonly startNs: number;
   private tap: DatagramTap | null;
@@ -415,20 +419,8 @@ export class SimNetwork {
 
   // Link faults.
   private readonly linkDown: Uint8Array;
+  /** Whether a link has any fault that draws (a copy of `faults.isFaulty`, read on every departure). */
   private readonly linkFaulty: Uint8Array;
-  private readonly linkLoss: Float64Array;
-  private readonly linkBurstEnabled: Uint8Array;
-  private readonly linkBurstBad: Uint8Array;
-  private readonly linkGoodToBad: Float64Array;
-  private readonly linkBadToGood: Float64Array;
-  private readonly linkLossGood: Float64Array;
-  private readonly linkLossBad: Float64Array;
-  private readonly linkDuplicate: Float64Array;
-  private readonly linkReorder: Float64Array;
-  private readonly linkReorderDelayNs: Float64Array;
-  private readonly linkJitter: Uint8Array;
-  private readonly linkJitterNs: Float64Array;
-  private readonly linkCorrupt: Float64Array;
 
   // Datagram slots.
   private readonly arena: Uint8Array;
@@ -548,15 +540,8 @@ export class SimNetwork {
     if (!Number.isSafeInteger(seed) || seed < 0) {
       throw new InvalidArgumentError(`seed must be a safe non-negative integer, got ${seed}`);
     }
-    const decisionStates = new Uint32Array(portCount * PRNG_STATE_WORDS);
-    const valueStates = new Uint32Array(portCount * PRNG_STATE_WORDS);
-    for (let link = 0; link < portCount; link++) {
-      // Streams 1 + 2·link and 2 + 2·link: one pair per link.
-      seedPrngState(decisionStates, link, seed, STREAM_DECISION + 2 * link);
-      seedPrngState(valueStates, link, seed, STREAM_VALUE + 2 * link);
-    }
-    this.decisions = new Prng(decisionStates);
-    this.values = new Prng(valueStates);
+    // Streams 1 + 2·link and 2 + 2·link: one pair per link.
+    this.faults = new LinkFaultDraws({ linkCount: portCount, seed, firstStream: STREAM_FIRST_LINK });
     const switchStates = new Uint32Array(this.leafCount * PRNG_STATE_WORDS);
     for (let leaf = 0; leaf < this.leafCount; leaf++) {
       // Streams after every link's pair: one per leaf (its ECMP spraying).
@@ -620,19 +605,6 @@ export class SimNetwork {
 
     this.linkDown = new Uint8Array(portCount);
     this.linkFaulty = new Uint8Array(portCount);
-    this.linkLoss = new Float64Array(portCount);
-    this.linkBurstEnabled = new Uint8Array(portCount);
-    this.linkBurstBad = new Uint8Array(portCount);
-    this.linkGoodToBad = new Float64Array(portCount);
-    this.linkBadToGood = new Float64Array(portCount);
-    this.linkLossGood = new Float64Array(portCount);
-    this.linkLossBad = new Float64Array(portCount).fill(1);
-    this.linkDuplicate = new Float64Array(portCount);
-    this.linkReorder = new Float64Array(portCount);
-    this.linkReorderDelayNs = new Float64Array(portCount);
-    this.linkJitter = new Uint8Array(portCount);
-    this.linkJitterNs = new Float64Array(portCount);
-    this.linkCorrupt = new Float64Array(portCount);
 
     const slots = this.slotsMax;
     const slotBytes = this.datagramBytesMax;
@@ -849,25 +821,17 @@ export class SimNetwork {
   /** The current faults of `link`. */
   linkFaults(link: number): LinkFaults {
     this.checkLink(link);
-    const burst =
-      this.linkBurstEnabled[link] === 1
-        ? {
-            goodToBadProbability: this.linkGoodToBad[link] as number,
-            badToGoodProbability: this.linkBadToGood[link] as number,
-            lossProbabilityGood: this.linkLossGood[link] as number,
-            lossProbabilityBad: this.linkLossBad[link] as number,
-          }
-        : null;
+    const faults = this.faults.parameters(link);
     return {
       down: this.linkDown[link] === 1,
-      lossProbability: this.linkLoss[link] as number,
-      burstLoss: burst,
-      duplicateProbability: this.linkDuplicate[link] as number,
-      reorderProbability: this.linkReorder[link] as number,
-      reorderDelayNs: this.linkReorderDelayNs[link] as number,
-      jitter: JITTER_KINDS[this.linkJitter[link] as number] as LinkFaults['jitter'],
-      jitterNs: this.linkJitterNs[link] as number,
-      corruptProbability: this.linkCorrupt[link] as number,
+      lossProbability: faults.lossProbability,
+      burstLoss: faults.burstLoss,
+      duplicateProbability: faults.duplicateProbability,
+      reorderProbability: faults.reorderProbability,
+      reorderDelayNs: faults.reorderDelay,
+      jitter: faults.jitter,
+      jitterNs: faults.jitterScale,
+      corruptProbability: faults.corruptProbability,
     };
   }
 
@@ -1673,48 +1637,24 @@ export class SimNetwork {
       return;
     }
     // Exactly six decision draws per departing datagram on a link with any fault configured.
-    const decisions = this.decisions;
-    decisions.select(link);
-    const lossDraw = decisions.nextU32();
-    const burstLossDraw = decisions.nextU32();
-    const burstStepDraw = decisions.nextU32();
-    const duplicateDraw = decisions.nextU32();
-    const reorderDraw = decisions.nextU32();
-    const corruptDraw = decisions.nextU32();
-    let burstLost = false;
-    if (this.linkBurstEnabled[link] === 1) {
-      const bad = this.linkBurstBad[link] === 1;
-      const lossProbability = bad ? (this.linkLossBad[link] as number) : (this.linkLossGood[link] as number);
-      burstLost = burstLossDraw < lossProbability * TWO_POW_32;
-      if (bad) {
-        if (burstStepDraw < (this.linkBadToGood[link] as number) * TWO_POW_32) this.linkBurstBad[link] = 0;
-      } else if (burstStepDraw < (this.linkGoodToBad[link] as number) * TWO_POW_32) {
-        this.linkBurstBad[link] = 1;
-      }
-    }
+    const faults = this.faults.drawDeparture(link);
     const linkBase = link * LINK_STAT_COUNT;
-    if (lossDraw < (this.linkLoss[link] as number) * TWO_POW_32) {
+    if ((faults & FAULT_LOSS) !== 0) {
       add(this.linkStatValues, linkBase + L_DROPPED_LOSS, 1);
       this.dropSlot(slot, SimTraceKind.DropLoss, link, t);
       return;
     }
-    if (burstLost) {
+    if ((faults & FAULT_BURST_LOSS) !== 0) {
       add(this.linkStatValues, linkBase + L_DROPPED_BURST_LOSS, 1);
       this.dropSlot(slot, SimTraceKind.DropBurstLoss, link, t);
       return;
     }
     let copy = -1;
-    if (duplicateDraw < (this.linkDuplicate[link] as number) * TWO_POW_32) {
+    if ((faults & FAULT_DUPLICATE) !== 0) {
       copy = this.duplicate(slot, link, t); // copied before the original's faults touch its bytes
     }
-    this.launch(slot, link, t, reorderDraw, corruptDraw);
-    if (copy >= 0) {
-      const values = this.values;
-      values.select(link);
-      const copyReorderDraw = values.nextU32();
-      const copyCorruptDraw = values.nextU32();
-      this.launch(copy, link, t, copyReorderDraw, copyCorruptDraw);
-    }
+    this.launch(slot, link, t, faults);
+    if (copy >= 0) this.launch(copy, link, t, this.faults.drawCopyFaults(link));
   }
 
   /** Makes the duplicate of `slot` on `link`; returns its slot, or −1 (counted) when none is free. */
@@ -1743,31 +1683,23 @@ export class SimNetwork {
     return copy;
   }
 
-  /** Applies corruption, jitter and reordering to one copy and schedules its arrival at the link's far end. */
-  private launch(slot: number, link: number, t: number, reorderDraw: number, corruptDraw: number): void {
-    const values = this.values;
-    values.select(link);
+  /**
+   * Applies corruption, jitter and reordering (`copyFaults` bits) to one copy and schedules its
+   * arrival at the link's far end.
+   */
+  private launch(slot: number, link: number, t: number, copyFaults: number): void {
     const linkBase = link * LINK_STAT_COUNT;
-    if (corruptDraw < (this.linkCorrupt[link] as number) * TWO_POW_32) {
+    if ((copyFaults & FAULT_CORRUPT) !== 0) {
       const length = this.slotLength[slot] as number;
-      const bit = values.intBelow(length * 8);
-      const at = slot * this.datagramBytesMax + (bit >>> 3);
-      this.arena[at] = (this.arena[at] as number) ^ (1 << (bit & 7));
+      flipBit(this.arena, slot * this.datagramBytesMax, this.faults.drawCorruptBit(link, length));
       if (this.hashBytes) {
         this.slotHash[slot] = hashDatagram(this.arena, this.arenaWords, slot * this.datagramBytesMax, length);
       }
       add(this.linkStatValues, linkBase + L_CORRUPTED, 1);
       this.traceSlot(SimTraceKind.Corrupt, slot, link, t);
     }
-    let delayNs = this.portPropagationNs[link] as number;
-    const jitter = this.linkJitter[link] as number;
-    if (jitter === JITTER_UNIFORM) {
-      delayNs += values.intBelow((this.linkJitterNs[link] as number) + 1);
-    } else if (jitter === JITTER_EXPONENTIAL) {
-      delayNs += Math.round(values.exponential(this.linkJitterNs[link] as number));
-    }
-    if (reorderDraw < (this.linkReorder[link] as number) * TWO_POW_32) {
-      delayNs += this.linkReorderDelayNs[link] as number;
+    const delayNs = (this.portPropagationNs[link] as number) + this.faults.drawDelay(link, copyFaults);
+    if ((copyFaults & FAULT_REORDER) !== 0) {
       add(this.linkStatValues, linkBase + L_REORDERED, 1);
       this.traceSlot(SimTraceKind.Reorder, slot, link, t);
     }
@@ -1994,40 +1926,19 @@ export class SimNetwork {
   // Configuration helpers
 
   private applyLinkFaults(link: number, faults: LinkFaults): void {
-    const jitter = validateLinkFaults(faults);
-    const burst = faults.burstLoss;
-    const goodToBad = burst === null ? 0 : burst.goodToBadProbability;
-    const badToGood = burst === null ? 0 : burst.badToGoodProbability;
-    const lossGood = burst === null ? 0 : (burst.lossProbabilityGood ?? 0);
-    const lossBad = burst === null ? 1 : (burst.lossProbabilityBad ?? 1);
-    const burstChanged =
-      (burst !== null) !== (this.linkBurstEnabled[link] === 1) ||
-      goodToBad !== this.linkGoodToBad[link] ||
-      badToGood !== this.linkBadToGood[link] ||
-      lossGood !== this.linkLossGood[link] ||
-      lossBad !== this.linkLossBad[link];
-    if (burstChanged) this.linkBurstBad[link] = 0;
-    this.linkBurstEnabled[link] = burst === null ? 0 : 1;
-    this.linkGoodToBad[link] = goodToBad;
-    this.linkBadToGood[link] = badToGood;
-    this.linkLossGood[link] = lossGood;
-    this.linkLossBad[link] = lossBad;
+    validateLinkFaults(faults);
     this.linkDown[link] = faults.down ? 1 : 0;
-    this.linkLoss[link] = faults.lossProbability;
-    this.linkDuplicate[link] = faults.duplicateProbability;
-    this.linkReorder[link] = faults.reorderProbability;
-    this.linkReorderDelayNs[link] = faults.reorderDelayNs;
-    this.linkJitter[link] = jitter;
-    this.linkJitterNs[link] = faults.jitterNs;
-    this.linkCorrupt[link] = faults.corruptProbability;
-    const faulty =
-      faults.lossProbability > 0 ||
-      burst !== null ||
-      faults.duplicateProbability > 0 ||
-      faults.reorderProbability > 0 ||
-      faults.corruptProbability > 0 ||
-      (jitter !== 0 && faults.jitterNs > 0);
-    this.linkFaulty[link] = faulty ? 1 : 0;
+    this.faults.configure(link, {
+      lossProbability: faults.lossProbability,
+      burstLoss: faults.burstLoss,
+      duplicateProbability: faults.duplicateProbability,
+      reorderProbability: faults.reorderProbability,
+      reorderDelay: faults.reorderDelayNs,
+      jitter: faults.jitter,
+      jitterScale: faults.jitterNs,
+      corruptProbability: faults.corruptProbability,
+    });
+    this.linkFaulty[link] = this.faults.isFaulty(link) ? 1 : 0;
   }
 
   private setPeerEntry(nic: number, peer: number, address: number): void {

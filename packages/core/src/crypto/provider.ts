@@ -3,10 +3,10 @@
  * HMAC-SHA256, randomness) goes through one injected object, so the sans-IO core never imports
  * `node:crypto` and the simulator can run the same code with a seeded random source.
  *
- * Two implementations exist: the portable {@link NobleCryptoProvider} in `@dcq/core` (pure
- * JavaScript over `@noble/ciphers` + `@noble/hashes`; simulator, tests, platforms without OpenSSL)
- * and the `node:crypto` one in `@dcq/node` (the fast default of the runtime).
- *
+ * Three implementations exist: the portable {@link NobleCryptoProvider} in `@dcq/core` (pure
+ * JavaScript over `@noble/ciphers` + `@noble/hashes`; simulator, tests, platforms without OpenSSL),
+ * the `node:crypto` one in `@dcq/node` (the fast default of the runtime), and the deliberately
+ * INSECURE {@link InsecureFastCryptoProvider} (`insecure-fast`) for large simulator sweeps only. *
  * Calling convention (hot path): regions are passed as `(buffer, offset, length)` triples, the nonce
  * is a caller-owned 12-byte scratch array and the AEAD tag always sits right after the data, so a
  * caller never allocates per packet. Key objects are prepared once per key with

@@ -1,19 +1,41 @@
 /**
  * `@dcq/core/testing`: deterministic test infrastructure for sans-IO endpoints — the seeded
- * generator, the stable event queue, and the in-memory test network that drives
- * `DatagramEndpoint`s in virtual time with seeded faults. Not part of the main entry point:
+ * generator, the stable event queue, the per-link fault draws (shared with the simulator's
+ * network), and the in-memory test network that drives `DatagramEndpoint`s in virtual time with
+ * seeded faults. Not part of the main entry point:
  * production code never imports it.
  *
  * @packageDocumentation
  */
 export { EVENT_QUEUE_CAPACITY_MAX, EventQueue } from './event-queue.js';
 export { FNV1A32_OFFSET_BASIS, fnv1a32, fnv1a32Uint53, fnv1a32Word } from './fnv.js';
+export {
+  checkDuration,
+  checkGilbertElliott,
+  checkProbability,
+  FAULT_BURST_LOSS,
+  FAULT_CORRUPT,
+  FAULT_DUPLICATE,
+  FAULT_LOSS,
+  FAULT_REORDER,
+  flipBit,
+  type GilbertElliott,
+  gilbertElliottFromBurst,
+  JITTER_EXPONENTIAL,
+  JITTER_KINDS,
+  JITTER_NONE,
+  JITTER_UNIFORM,
+  type JitterKind,
+  jitterCodeOf,
+  LINK_FAULT_DRAWS_LINKS_MAX,
+  LinkFaultDraws,
+  type LinkFaultDrawsOptions,
+  type LinkFaultParameters,
+  NO_LINK_FAULT_PARAMETERS,
+} from './link-fault-draws.js';
 export { portableExp, portableLog } from './portable-math.js';
 export { PRNG_STATE_WORDS, Prng, seedPrngState } from './prng.js';
 export {
-  type GilbertElliott,
-  gilbertElliottFromBurst,
-  type JitterKind,
   LINK_DELAY_US_DEFAULT,
   LINK_QUEUE_BYTES_MAX_DEFAULT,
   LINK_REORDER_DELAY_US_DEFAULT,

@@ -51,7 +51,8 @@
  * duplication, reordering, corruption) whatever the configuration, and the *value* stream draws
  * jitter, corrupted bit positions and the duplicate's own decisions. So enabling, say, jitter
  * does not change which datagrams are lost, and traffic on one link never shifts another link's
- * faults. The network's own stream only shuffles the poll order.
+ * faults. The draws (and the fault parameters they use) are {@link LinkFaultDraws}, shared with the
+ * simulator's network. The network's own stream only shuffles the poll order.
  *
  * ## Trace
  * Every event (send, deliver, each drop reason, duplicate, corrupt, reorder, timeout, crash,
@@ -65,6 +66,21 @@ import { TransmitInfo } from '../endpoint-io.js';
 import { InvalidArgumentError } from '../errors.js';
 import { EventQueue } from './event-queue.js';
 import { FNV1A32_OFFSET_BASIS, fnv1a32, fnv1a32Uint53, fnv1a32Word } from './fnv.js';
+import {
+  checkDuration,
+  checkGilbertElliott,
+  checkProbability,
+  FAULT_BURST_LOSS,
+  FAULT_CORRUPT,
+  FAULT_DUPLICATE,
+  FAULT_LOSS,
+  FAULT_REORDER,
+  flipBit,
+  type GilbertElliott,
+  type JitterKind,
+  jitterCodeOf,
+  LinkFaultDraws,
+} from './link-fault-draws.js';
 import { PRNG_STATE_WORDS, Prng, seedPrngState } from './prng.js';
 
 /** Most endpoints a {@link TestNetwork} connects (it keeps state for all N² directed links). */
@@ -87,25 +103,6 @@ export const LINK_DELAY_US_DEFAULT = 10;
 export const LINK_QUEUE_BYTES_MAX_DEFAULT = 1 << 20;
 /** Default extra delay of a reordered datagram, in µs. */
 export const LINK_REORDER_DELAY_US_DEFAULT = 50;
-
-/** How a link's jitter is distributed: none, uniform on [0, jitterUs], or exponential with mean jitterUs. */
-export type JitterKind = 'none' | 'uniform' | 'exponential';
-
-/**
- * A Gilbert–Elliott two-state loss channel. The state steps once per departing datagram; the mean
- * run of datagrams in the bad state is `1 / badToGoodProbability` and the stationary bad fraction
- * `goodToBad / (goodToBad + badToGood)`.
- */
-export interface GilbertElliott {
-  /** Probability of moving from the good to the bad state after a datagram, in [0, 1]. */
-  readonly goodToBadProbability: number;
-  /** Probability of moving from the bad to the good state after a datagram, in [0, 1]. */
-  readonly badToGoodProbability: number;
-  /** Loss probability in the good state (default 0). */
-  readonly lossProbabilityGood?: number;
-  /** Loss probability in the bad state (default 1). */
-  readonly lossProbabilityBad?: number;
-}
 
 /** The full configuration of one directed link; see the module comment for the semantics. */
 export interface LinkConfig {
@@ -311,42 +308,9 @@ const DEFAULT_LINK: LinkConfig = {
   corruptProbability: 0,
 };
 
-/**
- * Gilbert–Elliott parameters for a target long-run loss rate and mean loss-burst length (in
- * datagrams), losing everything in the bad state and nothing in the good one.
- */
-export function gilbertElliottFromBurst(options: {
-  readonly lossRate: number;
-  readonly meanBurstLength: number;
-}): GilbertElliott {
-  const { lossRate, meanBurstLength } = options;
-  if (!(meanBurstLength >= 1) || !Number.isFinite(meanBurstLength)) {
-    throw new InvalidArgumentError(`meanBurstLength must be a finite number >= 1, got ${meanBurstLength}`);
-  }
-  const badToGood = 1 / meanBurstLength;
-  const goodToBad = (lossRate * badToGood) / (1 - lossRate);
-  if (!(lossRate >= 0 && lossRate < 1) || goodToBad > 1) {
-    throw new InvalidArgumentError(
-      `lossRate ${lossRate} is not reachable with mean burst ${meanBurstLength}: need 0 <= lossRate < 1 and lossRate <= burst / (burst + 1)`,
-    );
-  }
-  return {
-    goodToBadProbability: goodToBad,
-    badToGoodProbability: badToGood,
-    lossProbabilityGood: 0,
-    lossProbabilityBad: 1,
-  };
-}
-
-const JITTER_UNIFORM = 1;
-const JITTER_EXPONENTIAL = 2;
-/** Jitter kinds by their stored code (0 none, 1 uniform, 2 exponential). */
-const JITTER_NAMES: readonly JitterKind[] = ['none', 'uniform', 'exponential'];
-
 const EVENT_DEPART = 1;
 const EVENT_DELIVER = 2;
 
-const TWO_POW_32 = 4294967296;
 const MICROS_PER_SECOND = 1_000_000;
 /** Rebase a busy period before bytes × 10^6 leaves the exact-integer range of doubles. */
 const BUSY_MICRO_BYTES_REBASE = 2 ** 52;
@@ -371,8 +335,8 @@ const S_IN_FLIGHT = 15;
 const STAT_COUNT = 16;
 
 const STREAM_NETWORK = 0;
-const STREAM_DECISION = 1;
-const STREAM_VALUE = 2;
+/** Link `l`'s fault streams are `1 + 2l` and `2 + 2l`, after the network's own stream. */
+const STREAM_FIRST_LINK = 1;
 
 function optionInteger(value: number | undefined, fallback: number, min: number, max: number, name: string): number {
   const result = value ?? fallback;
@@ -382,17 +346,8 @@ function optionInteger(value: number | undefined, fallback: number, min: number,
   return result;
 }
 
-function checkProbability(value: number, name: string): number {
-  if (!(value >= 0 && value <= 1))
-    throw new InvalidArgumentError(`${name} must be a probability in [0, 1], got ${value}`);
-  return value;
-}
-
 function checkMicros(value: number, name: string): number {
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new InvalidArgumentError(`${name} must be a safe non-negative integer number of µs, got ${value}`);
-  }
-  return value;
+  return checkDuration(value, name, 'µs');
 }
 
 /**
@@ -424,8 +379,8 @@ export class TestNetwork {
   private readonly info: TransmitInfo;
   private readonly queue: EventQueue;
   private readonly networkPrng: Prng;
-  private readonly decisions: Prng;
-  private readonly values: Prng;
+  /** Fault parameters, Gilbert–Elliott states and draws of every link. */
+  private readonly faults: LinkFaultDraws;
 
   private clockUs: number;
   private lastInstantUs: number;
@@ -438,21 +393,8 @@ export class TestNetwork {
   private readonly linkCount: number;
   private readonly linkDown: Uint8Array;
   private readonly linkDelayUs: Float64Array;
-  private readonly linkJitter: Uint8Array;
-  private readonly linkJitterUs: Float64Array;
   private readonly linkBytesPerSecond: Float64Array;
   private readonly linkQueueBytesMax: Float64Array;
-  private readonly linkLoss: Float64Array;
-  private readonly linkBurstEnabled: Uint8Array;
-  private readonly linkBurstBad: Uint8Array;
-  private readonly linkGoodToBad: Float64Array;
-  private readonly linkBadToGood: Float64Array;
-  private readonly linkLossGood: Float64Array;
-  private readonly linkLossBad: Float64Array;
-  private readonly linkDuplicate: Float64Array;
-  private readonly linkReorder: Float64Array;
-  private readonly linkReorderDelayUs: Float64Array;
-  private readonly linkCorrupt: Float64Array;
   // Link queue state.
   private readonly linkQueuedBytes: Float64Array;
   private readonly linkQueuedDatagrams: Int32Array;
@@ -551,15 +493,7 @@ export class TestNetwork {
     const networkState = new Uint32Array(PRNG_STATE_WORDS);
     seedPrngState(networkState, 0, seed, STREAM_NETWORK);
     this.networkPrng = new Prng(networkState);
-    const decisionStates = new Uint32Array(linkCount * PRNG_STATE_WORDS);
-    const valueStates = new Uint32Array(linkCount * PRNG_STATE_WORDS);
-    for (let link = 0; link < linkCount; link++) {
-      // Streams 1 + 2·link and 2 + 2·link: distinct per link and from the network stream.
-      seedPrngState(decisionStates, link, seed, STREAM_DECISION + 2 * link);
-      seedPrngState(valueStates, link, seed, STREAM_VALUE + 2 * link);
-    }
-    this.decisions = new Prng(decisionStates);
-    this.values = new Prng(valueStates);
+    this.faults = new LinkFaultDraws({ linkCount, seed, firstStream: STREAM_FIRST_LINK });
 
     this.clockUs = startUs;
     this.lastInstantUs = startUs - 1;
@@ -568,21 +502,8 @@ export class TestNetwork {
 
     this.linkDown = new Uint8Array(linkCount);
     this.linkDelayUs = new Float64Array(linkCount);
-    this.linkJitter = new Uint8Array(linkCount);
-    this.linkJitterUs = new Float64Array(linkCount);
     this.linkBytesPerSecond = new Float64Array(linkCount);
     this.linkQueueBytesMax = new Float64Array(linkCount);
-    this.linkLoss = new Float64Array(linkCount);
-    this.linkBurstEnabled = new Uint8Array(linkCount);
-    this.linkBurstBad = new Uint8Array(linkCount);
-    this.linkGoodToBad = new Float64Array(linkCount);
-    this.linkBadToGood = new Float64Array(linkCount);
-    this.linkLossGood = new Float64Array(linkCount);
-    this.linkLossBad = new Float64Array(linkCount);
-    this.linkDuplicate = new Float64Array(linkCount);
-    this.linkReorder = new Float64Array(linkCount);
-    this.linkReorderDelayUs = new Float64Array(linkCount);
-    this.linkCorrupt = new Float64Array(linkCount);
     this.linkQueuedBytes = new Float64Array(linkCount);
     this.linkQueuedDatagrams = new Int32Array(linkCount);
     this.linkBusyStartUs = new Float64Array(linkCount);
@@ -664,28 +585,20 @@ export class TestNetwork {
   /** The configuration of link `from → to`. */
   getLink(from: number, to: number): LinkConfig {
     const link = this.linkIndex(from, to);
-    const burstLoss: GilbertElliott | null =
-      this.linkBurstEnabled[link] === 1
-        ? {
-            goodToBadProbability: this.linkGoodToBad[link] as number,
-            badToGoodProbability: this.linkBadToGood[link] as number,
-            lossProbabilityGood: this.linkLossGood[link] as number,
-            lossProbabilityBad: this.linkLossBad[link] as number,
-          }
-        : null;
+    const faults = this.faults.parameters(link);
     return {
       down: this.linkDown[link] === 1,
       delayUs: this.linkDelayUs[link] as number,
-      jitter: JITTER_NAMES[this.linkJitter[link] as number] as JitterKind,
-      jitterUs: this.linkJitterUs[link] as number,
+      jitter: faults.jitter,
+      jitterUs: faults.jitterScale,
       bytesPerSecond: this.linkBytesPerSecond[link] as number,
       queueBytesMax: this.linkQueueBytesMax[link] as number,
-      lossProbability: this.linkLoss[link] as number,
-      burstLoss,
-      duplicateProbability: this.linkDuplicate[link] as number,
-      reorderProbability: this.linkReorder[link] as number,
-      reorderDelayUs: this.linkReorderDelayUs[link] as number,
-      corruptProbability: this.linkCorrupt[link] as number,
+      lossProbability: faults.lossProbability,
+      burstLoss: faults.burstLoss,
+      duplicateProbability: faults.duplicateProbability,
+      reorderProbability: faults.reorderProbability,
+      reorderDelayUs: faults.reorderDelay,
+      corruptProbability: faults.corruptProbability,
     };
   }
 
@@ -1056,47 +969,22 @@ export class TestNetwork {
 
   private depart(slot: number, link: number, t: number): void {
     // Exactly six decision draws per departing datagram, whatever the configuration.
-    const decisions = this.decisions;
-    decisions.select(link);
-    const lossDraw = decisions.nextU32();
-    const burstLossDraw = decisions.nextU32();
-    const burstStepDraw = decisions.nextU32();
-    const duplicateDraw = decisions.nextU32();
-    const reorderDraw = decisions.nextU32();
-    const corruptDraw = decisions.nextU32();
-
-    let burstLost = false;
-    if (this.linkBurstEnabled[link] === 1) {
-      const bad = this.linkBurstBad[link] === 1;
-      const lossProbability = bad ? (this.linkLossBad[link] as number) : (this.linkLossGood[link] as number);
-      burstLost = burstLossDraw < lossProbability * TWO_POW_32;
-      if (bad) {
-        if (burstStepDraw < (this.linkBadToGood[link] as number) * TWO_POW_32) this.linkBurstBad[link] = 0;
-      } else if (burstStepDraw < (this.linkGoodToBad[link] as number) * TWO_POW_32) {
-        this.linkBurstBad[link] = 1;
-      }
-    }
-    if (lossDraw < (this.linkLoss[link] as number) * TWO_POW_32) {
+    const faults = this.faults.drawDeparture(link);
+    if ((faults & FAULT_LOSS) !== 0) {
       this.drop(slot, link, S_DROPPED_LOSS, TraceKind.DropLoss);
       return;
     }
-    if (burstLost) {
+    if ((faults & FAULT_BURST_LOSS) !== 0) {
       this.drop(slot, link, S_DROPPED_BURST_LOSS, TraceKind.DropBurstLoss);
       return;
     }
     let copy = -1;
-    if (duplicateDraw < (this.linkDuplicate[link] as number) * TWO_POW_32) {
+    if ((faults & FAULT_DUPLICATE) !== 0) {
       // Copy before the original's faults touch its bytes.
       copy = this.duplicate(slot, link);
     }
-    this.launch(slot, link, t, reorderDraw, corruptDraw);
-    if (copy >= 0) {
-      const values = this.values;
-      values.select(link);
-      const copyReorderDraw = values.nextU32();
-      const copyCorruptDraw = values.nextU32();
-      this.launch(copy, link, t, copyReorderDraw, copyCorruptDraw);
-    }
+    this.launch(slot, link, t, faults);
+    if (copy >= 0) this.launch(copy, link, t, this.faults.drawCopyFaults(link));
   }
 
   /** Makes the duplicate of `slot`; returns its slot, or −1 (counted as an in-flight drop) when none is free. */
@@ -1124,30 +1012,19 @@ export class TestNetwork {
     return copy;
   }
 
-  /** Applies corruption, jitter and reordering to one copy and schedules its arrival. */
-  private launch(slot: number, link: number, t: number, reorderDraw: number, corruptDraw: number): void {
-    const values = this.values;
-    values.select(link);
+  /** Applies corruption, jitter and reordering (`copyFaults` bits) to one copy and schedules its arrival. */
+  private launch(slot: number, link: number, t: number, copyFaults: number): void {
     const length = this.slotLength[slot] as number;
     const src = this.slotSrc[slot] as number;
     const dst = this.slotDst[slot] as number;
     const id = this.slotId[slot] as number;
-    if (corruptDraw < (this.linkCorrupt[link] as number) * TWO_POW_32) {
-      const bit = values.intBelow(length * 8);
-      const at = slot * this.datagramBytesMax + (bit >>> 3);
-      this.arena[at] = (this.arena[at] as number) ^ (1 << (bit & 7));
+    if ((copyFaults & FAULT_CORRUPT) !== 0) {
+      flipBit(this.arena, slot * this.datagramBytesMax, this.faults.drawCorruptBit(link, length));
       this.addStat(link, S_CORRUPTED, 1);
       this.record(TraceKind.Corrupt, src, dst, length, this.hashSlot(slot), id);
     }
-    let delayUs = this.linkDelayUs[link] as number;
-    const jitter = this.linkJitter[link] as number;
-    if (jitter === JITTER_UNIFORM) {
-      delayUs += values.intBelow((this.linkJitterUs[link] as number) + 1);
-    } else if (jitter === JITTER_EXPONENTIAL) {
-      delayUs += Math.round(values.exponential(this.linkJitterUs[link] as number));
-    }
-    if (reorderDraw < (this.linkReorder[link] as number) * TWO_POW_32) {
-      delayUs += this.linkReorderDelayUs[link] as number;
+    const delayUs = (this.linkDelayUs[link] as number) + this.faults.drawDelay(link, copyFaults);
+    if ((copyFaults & FAULT_REORDER) !== 0) {
       this.addStat(link, S_REORDERED, 1);
       this.record(TraceKind.Reorder, src, dst, length, this.hashSlot(slot), id);
     }
@@ -1300,9 +1177,7 @@ export class TestNetwork {
   }
 
   private applyLink(link: number, config: LinkConfig): void {
-    const jitter = JITTER_NAMES.indexOf(config.jitter);
-    if (jitter < 0)
-      throw new InvalidArgumentError(`jitter must be 'none', 'uniform' or 'exponential', got ${config.jitter}`);
+    jitterCodeOf(config.jitter);
     const delayUs = checkMicros(config.delayUs, 'delayUs');
     const jitterUs = checkMicros(config.jitterUs, 'jitterUs');
     const reorderDelayUs = checkMicros(config.reorderDelayUs, 'reorderDelayUs');
@@ -1316,21 +1191,11 @@ export class TestNetwork {
     if (!Number.isSafeInteger(queueBytesMax) || queueBytesMax < 0) {
       throw new InvalidArgumentError(`queueBytesMax must be a safe non-negative integer, got ${queueBytesMax}`);
     }
-    const loss = checkProbability(config.lossProbability, 'lossProbability');
-    const duplicate = checkProbability(config.duplicateProbability, 'duplicateProbability');
-    const reorder = checkProbability(config.reorderProbability, 'reorderProbability');
-    const corrupt = checkProbability(config.corruptProbability, 'corruptProbability');
-    const burst = config.burstLoss;
-    let goodToBad = 0;
-    let badToGood = 0;
-    let lossGood = 0;
-    let lossBad = 1;
-    if (burst !== null) {
-      goodToBad = checkProbability(burst.goodToBadProbability, 'burstLoss.goodToBadProbability');
-      badToGood = checkProbability(burst.badToGoodProbability, 'burstLoss.badToGoodProbability');
-      lossGood = checkProbability(burst.lossProbabilityGood ?? 0, 'burstLoss.lossProbabilityGood');
-      lossBad = checkProbability(burst.lossProbabilityBad ?? 1, 'burstLoss.lossProbabilityBad');
-    }
+    checkProbability(config.lossProbability, 'lossProbability');
+    checkProbability(config.duplicateProbability, 'duplicateProbability');
+    checkProbability(config.reorderProbability, 'reorderProbability');
+    checkProbability(config.corruptProbability, 'corruptProbability');
+    if (config.burstLoss !== null) checkGilbertElliott(config.burstLoss);
     if (typeof config.down !== 'boolean') throw new InvalidArgumentError('down must be a boolean');
 
     if (bytesPerSecond !== this.linkBytesPerSecond[link]) {
@@ -1340,27 +1205,18 @@ export class TestNetwork {
     }
     this.linkDown[link] = config.down ? 1 : 0;
     this.linkDelayUs[link] = delayUs;
-    this.linkJitter[link] = jitter;
-    this.linkJitterUs[link] = jitterUs;
     this.linkBytesPerSecond[link] = bytesPerSecond;
     this.linkQueueBytesMax[link] = queueBytesMax;
-    this.linkLoss[link] = loss;
-    const burstChanged =
-      (burst !== null) !== (this.linkBurstEnabled[link] === 1) ||
-      goodToBad !== this.linkGoodToBad[link] ||
-      badToGood !== this.linkBadToGood[link] ||
-      lossGood !== this.linkLossGood[link] ||
-      lossBad !== this.linkLossBad[link];
-    if (burstChanged) this.linkBurstBad[link] = 0;
-    this.linkBurstEnabled[link] = burst !== null ? 1 : 0;
-    this.linkGoodToBad[link] = goodToBad;
-    this.linkBadToGood[link] = badToGood;
-    this.linkLossGood[link] = lossGood;
-    this.linkLossBad[link] = lossBad;
-    this.linkDuplicate[link] = duplicate;
-    this.linkReorder[link] = reorder;
-    this.linkReorderDelayUs[link] = reorderDelayUs;
-    this.linkCorrupt[link] = corrupt;
+    this.faults.configure(link, {
+      lossProbability: config.lossProbability,
+      burstLoss: config.burstLoss,
+      duplicateProbability: config.duplicateProbability,
+      reorderProbability: config.reorderProbability,
+      reorderDelay: reorderDelayUs,
+      jitter: config.jitter,
+      jitterScale: jitterUs,
+      corruptProbability: config.corruptProbability,
+    });
   }
 
   private setDown(from: number, to: number, down: number): void {
