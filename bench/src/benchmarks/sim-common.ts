@@ -192,8 +192,20 @@ export function runObserved(options: RunObservedOptions): ObservedRun {
   return { transport: options.transport, scenario, result, observer, wallMs: performance.now() - start };
 }
 
-/** Completion time of every tag that completed (status 0), ns, in tag order; NaN for the others. */
+/**
+ * Completion time of every tag that completed, ns, in tag order; NaN for the others. Homa's
+ * definition (the runner's `completionNs`): a one-way message completes when its receiver delivers
+ * it, an RPC when its response is delivered. {@link senderOutcomeTimesOf} is the sender's view.
+ */
 export function completionTimesOf(run: ObservedRun): Float64Array {
+  return run.result.completionNs;
+}
+
+/**
+ * Time until the SENDER learned each tag completed (its outcome: for a one-way message that is
+ * one acknowledgement after the delivery), ns from the workload time; NaN for the others.
+ */
+export function senderOutcomeTimesOf(run: ObservedRun): Float64Array {
   const list = run.scenario.workload;
   const out = new Float64Array(list.count).fill(Number.NaN);
   for (let tag = 0; tag < list.count; tag++) {

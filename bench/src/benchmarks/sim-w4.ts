@@ -22,6 +22,7 @@ import {
   runObserved,
   runSummary,
   SIM_BASELINE_TRANSPORT,
+  senderOutcomeTimesOf,
   writePlot,
 } from './sim-common.js';
 
@@ -33,9 +34,8 @@ const PERCENTS = [50, 99, 99.9];
 const SEED = 1;
 
 /** Slowdown of every completed message of a run (NaN for the others), as the runner defines it. */
-function slowdownsOf(run: ObservedRun, rateBitsPerSecond: number): Float64Array {
+function slowdownsOf(run: ObservedRun, rateBitsPerSecond: number, completion = completionTimesOf(run)): Float64Array {
   const list = run.scenario.workload;
-  const completion = completionTimesOf(run);
   const path = { linkRateBitsPerSecond: rateBitsPerSecond, oneWayPropagationNs: 2 * NIC_PROPAGATION_DELAY_NS_DEFAULT };
   const out = new Float64Array(list.count);
   for (let tag = 0; tag < list.count; tag++) {
@@ -140,7 +140,15 @@ export const simW4Benchmark: Benchmark = {
         homaReferenceP99: HOMA_REFERENCE_P99,
         realizedLoadPerHost: realizedLoads(dcq, parameters.hosts, rate, parameters.durationUs * 1000),
         meetsHomaReference: dcqSmall.p99 <= HOMA_REFERENCE_P99,
+        completion: 'delivery at the receiver (Homa); smallMessagesSenderView: until the sender learned it',
         smallMessages: { dcq: dcqSmall, [SIM_BASELINE_TRANSPORT]: baselineSmall },
+        smallMessagesSenderView: {
+          dcq: smallMessageSlowdown(dcq, slowdownsOf(dcq, rate, senderOutcomeTimesOf(dcq))),
+          [SIM_BASELINE_TRANSPORT]: smallMessageSlowdown(
+            baseline,
+            slowdownsOf(baseline, rate, senderOutcomeTimesOf(baseline)),
+          ),
+        },
         decileBuckets: { dcq: bucketRows(dcqBuckets), [SIM_BASELINE_TRANSPORT]: bucketRows(baselineBuckets) },
         dcq: runSummary(dcq),
         [SIM_BASELINE_TRANSPORT]: runSummary(baseline),

@@ -12,7 +12,8 @@ export const SWEEP_SCHEMA = 'dcq-sim-sweep/1';
 
 /** The canonical JSON text of one run (2-space indent, trailing newline). */
 export function runResultToJson(result: RunResult): string {
-  return `${JSON.stringify(canonicalJson(result), null, 2)}\n`;
+  const { completionNs: _perTransfer, ...summary } = result;
+  return `${JSON.stringify(canonicalJson(summary), null, 2)}\n`;
 }
 
 /** A run that threw instead of returning a result. */

@@ -21,7 +21,12 @@
  * intervals (at most {@link QUIESCENCE_CHECK_NS_MAX}) — or until `durationNs + drainNs`.
  */
 import type { DatagramEndpoint, TransmitInfo } from '@dcq/core';
-import { InvalidArgumentError } from '@dcq/core';
+import {
+  createSeededRandom,
+  INSECURE_FAST_PROVIDER_NAME,
+  InsecureFastCryptoProvider,
+  InvalidArgumentError,
+} from '@dcq/core';
 import { buildRunReport, canonicalJson } from '../metrics/run-report.js';
 import { fixedSizeBuckets } from '../metrics/size-buckets.js';
 import { idealCompletionNs } from '../metrics/slowdown.js';
@@ -31,7 +36,7 @@ import { SIM_DATAGRAM_BYTES_MAX_DEFAULT, SimNetwork } from '../network/sim-netwo
 import { NIC_PROPAGATION_DELAY_NS_DEFAULT } from '../network/topology.js';
 import { CaptureDecryptor } from '../pcap/capture-decryptor.js';
 import { openPcapCapture, type PcapCapture } from '../pcap/pcap-capture.js';
-import type { TransferList } from '../workloads/transfer-list.js';
+import { TransferKind, type TransferList } from '../workloads/transfer-list.js';
 import { checkInvariants, isRpcRow, measurePriorityInversions } from './invariants.js';
 import { RunObservations, STATUS_SENDER_CRASHED, STATUS_SENDER_DOWN } from './observations.js';
 import {
@@ -298,7 +303,12 @@ export class ScenarioRunner {
     const secrets = this.factory.pathSecrets?.() ?? [];
     let decryptor: CaptureDecryptor | undefined;
     if (secrets.length > 0) {
-      decryptor = new CaptureDecryptor();
+      // AES-GCM bytes are the same from noble and node:crypto; insecure-fast seals differently.
+      decryptor = new CaptureDecryptor(
+        this.cryptoProvider === INSECURE_FAST_PROVIDER_NAME
+          ? { provider: new InsecureFastCryptoProvider({ random: createSeededRandom(0) }) }
+          : {},
+      );
       for (const secret of secrets) decryptor.register(secret);
     }
     const capture = openPcapCapture(path, decryptor === undefined ? {} : { decryptor });
@@ -514,6 +524,7 @@ export class ScenarioRunner {
     );
 
     const records = TransferRecords.fromTransferList(list);
+    const completionNs = new Float64Array(list.count).fill(Number.NaN);
     const outcomes: Record<string, number> = {};
     for (let tag = 0; tag < list.count; tag++) {
       if (observations.outcomeCount[tag] === 0) continue;
@@ -521,8 +532,9 @@ export class ScenarioRunner {
       const name = this.statusName(status);
       outcomes[name] = (outcomes[name] ?? 0) + 1;
       const startNs = list.timeNs[tag] as number;
-      const at = Math.max(observations.outcomeNs[tag] as number, startNs);
+      const at = Math.max(completionNsOf(list, observations, tag), startNs);
       records.close(tag, at, status === 0 ? TransferStatus.Completed : TransferStatus.Failed);
+      if (status === 0) completionNs[tag] = at - startNs;
       records.addRetransmissions(tag, observations.retransmissions[tag] as number);
     }
     const stats = network.stats();
@@ -583,6 +595,7 @@ export class ScenarioRunner {
       report,
       datagrams: { sent: stats.nics.sentDatagrams, delivered: stats.nics.deliveredDatagrams, dropped },
       failed: !invariants.passed,
+      completionNs,
     };
   }
 
@@ -592,4 +605,18 @@ export class ScenarioRunner {
     if (status === STATUS_SENDER_DOWN) return 'senderDown';
     return this.factory.statusNames?.[status] ?? `status${status}`;
   }
+}
+
+/**
+ * When transfer `tag` completed, ns (Homa's definition, so slowdowns compare with its papers): a
+ * one-way message or broadcast copy when its receiver delivered it (the sender learns of it an
+ * acknowledgement later); an RPC when its response was delivered, i.e. its outcome. Falls back to
+ * the outcome time when no delivery was observed (failures, crashed receivers).
+ */
+function completionNsOf(list: TransferList, observations: RunObservations, tag: number): number {
+  const delivered = observations.requestDeliveryNs[tag] as number;
+  if (list.kind[tag] !== TransferKind.Rpc && observations.outcomeStatus[tag] === 0 && !Number.isNaN(delivered)) {
+    return delivered;
+  }
+  return observations.outcomeNs[tag] as number;
 }

@@ -195,6 +195,12 @@ export interface RunResult {
   readonly datagrams: { readonly sent: number; readonly delivered: number; readonly dropped: number };
   /** Whether any invariant failed. */
   readonly failed: boolean;
+  /**
+   * Completion time of every transfer (tag order) that completed, ns after its workload time, NaN
+   * for the others: receiver delivery for one-way messages, response delivery for RPCs (Homa's
+   * definition; the slowdowns in {@link report} use it). Not part of the JSON form.
+   */
+  readonly completionNs: Float64Array;
 }
 
 /** Runs `scenario` once with `options.transport` and checks every invariant. Deterministic in (scenario, seed). */

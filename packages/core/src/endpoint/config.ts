@@ -49,6 +49,13 @@ export interface EndpointOptions {
   readonly pullBytes?: number;
   /** Bytes pulled but not yet received, over all transfers: the receiver's window (default 1 MiB). */
   readonly receiveWindowBytes?: number;
+  /**
+   * Preemptive pulls: how far beyond `receiveWindowBytes` a transfer may still be pulled when what
+   * it has left fits one pull and its priority is above the lowest (default a quarter of the
+   * window; 0 disables). Short, urgent transfers then never wait behind the window that long
+   * transfers (possibly from congested senders) hold. spec: congestion.md#network-priority
+   */
+  readonly pullPreemptBytes?: number;
   /** Reassembly memory of receiver transfers in flight, bytes (default 256 MiB). */
   readonly reassemblyBytesMax?: number;
   /** Largest payload accepted from a peer, bytes (default 1 GiB). */
@@ -135,6 +142,7 @@ export interface EndpointConfig {
   readonly notifyCreditPerAccept: number;
   readonly pullBytes: number;
   readonly receiveWindowBytes: number;
+  readonly pullPreemptBytes: number;
   readonly reassemblyBytesMax: number;
   readonly payloadBytesMax: number;
   readonly phaseTimeoutMinUs: number;
@@ -217,6 +225,13 @@ export function resolveEndpointConfig(options: EndpointOptions): EndpointConfig 
     notifyCreditPerAccept: integer('notifyCreditPerAccept', options.notifyCreditPerAccept, 1, 0, 1024),
     pullBytes: integer('pullBytes', options.pullBytes, 256 * 1024, 1024, 2 ** 31),
     receiveWindowBytes: integer('receiveWindowBytes', options.receiveWindowBytes, 1 << 20, 1024, 2 ** 40),
+    pullPreemptBytes: integer(
+      'pullPreemptBytes',
+      options.pullPreemptBytes,
+      Math.floor((options.receiveWindowBytes ?? 1 << 20) / 4),
+      0,
+      2 ** 40,
+    ),
     reassemblyBytesMax: integer('reassemblyBytesMax', options.reassemblyBytesMax, 256 * 2 ** 20, 1024, 2 ** 48),
     payloadBytesMax: integer('payloadBytesMax', options.payloadBytesMax, 2 ** 30, 0, 2 ** 47),
     phaseTimeoutMinUs: integer('phaseTimeoutMinUs', options.phaseTimeoutMinUs, 300, 1, phaseTimeoutMaxUs),

@@ -21,7 +21,7 @@ import {
 } from '../crypto/payload-records.js';
 import type { DatagramEndpoint, TransmitInfo } from '../endpoint-io.js';
 import { BackpressureError, InvalidArgumentError, StaleHandleError } from '../errors.js';
-import { IntrusiveLists } from '../intrusive-lists.js';
+import { IntrusiveLists, LIST_NONE } from '../intrusive-lists.js';
 import { AdmissionResult, NotifyAdmission } from '../notify-admission.js';
 import { Pacer } from '../pacer.js';
 import { derivePskPathSecret } from '../path-secret-map.js';
@@ -42,6 +42,7 @@ import {
   ENCODE_NO_ROOM,
   MESSAGE_HEADER_SIZE,
   MessageType,
+  NOTIFY_PRIORITY_MAX,
   NotifyFlag,
   PULL_RANGES_MAX,
   PullFlag,
@@ -280,6 +281,16 @@ const SENT_NOTIFIES_PER_PEER = 256;
 /** UNKNOWN_PATH_SECRET replies waiting for pollTransmit. */
 const RESET_REPLIES_MAX = 16;
 const PRIORITY_DEFAULT = 3;
+/** Transfer priority levels (0 highest … NOTIFY_PRIORITY_MAX). */
+const PRIORITY_LEVELS = NOTIFY_PRIORITY_MAX + 1;
+/** Network class of CONTROL datagrams (and UNKNOWN_PATH_SECRET replies): the highest. */
+const CONTROL_CLASS = 0;
+/**
+ * Network class of a DATA datagram by the priority of its first chunk's transfer: below every
+ * control datagram, in the transfer's priority order (6 and 7 share the lowest class).
+ * spec: congestion.md#network-priority
+ */
+const DATA_CLASS_OF_PRIORITY: readonly number[] = [1, 2, 3, 4, 5, 6, 7, 7];
 
 /**
  * One worker's sans-IO protocol engine (quinn-proto style, STYLE.md).
@@ -364,8 +375,15 @@ export class Endpoint implements DatagramEndpoint {
   private readonly ctrlList: IntrusiveLists;
   /** Per-peer list of senders waiting to (re)send a notify; retransmissions at the front. */
   private readonly waitList: IntrusiveLists;
-  /** Per-peer list of senders with DATA chunks queued, FIFO. */
+  /**
+   * Senders with DATA chunks queued: one FIFO per (peer, priority), list `peer × 8 + priority`;
+   * `dataClasses[peer]` has bit `priority` set while that list is non-empty. DATA is served from
+   * the highest priority first (spec: congestion.md#network-priority).
+   */
   private readonly dataList: IntrusiveLists;
+  private readonly dataClasses: Uint8Array;
+  /** Network class of the DATA datagram packData wrote last. */
+  private dataPriority: number;
   /** One list (0): receivers QUEUED for an active slot, FIFO. */
   private readonly queuedList: IntrusiveLists;
   private reassemblyPeak: number;
@@ -485,7 +503,9 @@ export class Endpoint implements DatagramEndpoint {
     this.probeView = new ProbeView();
     this.ctrlList = new IntrusiveLists(config.transfersMax, config.peersMax);
     this.waitList = new IntrusiveLists(config.transfersMax, config.peersMax);
-    this.dataList = new IntrusiveLists(config.transfersMax, config.peersMax);
+    this.dataList = new IntrusiveLists(config.transfersMax, config.peersMax * PRIORITY_LEVELS);
+    this.dataClasses = new Uint8Array(config.peersMax);
+    this.dataPriority = DATA_CLASS_OF_PRIORITY[PRIORITY_DEFAULT] as number;
     this.queuedList = new IntrusiveLists(config.transfersMax, 1);
     this.reassemblyPeak = 0;
     this.pullPacer = new Pacer({ burstBytesMax: config.pullBytes, bytesPerSecond: config.receiveRateBytesPerSecond });
@@ -1629,16 +1649,14 @@ export class Endpoint implements DatagramEndpoint {
       t.tailProbes[slot] = 0;
       this.health.onSuccess(peer, nowUs);
       // congestion: the ranges acknowledge chunks; the window may have opened
-      if (this.congestion.onRangeAck(nowUs, peer, slot, view) && !this.dataList.isEmpty(peer)) {
-        this.peers.schedule(peer);
-      }
+      if (this.congestion.onRangeAck(nowUs, peer, slot, view)) this.scheduleData(peer);
       return;
     }
     const state = t.state[slot] as number;
     if (state === SenderState.Queued || state === SenderState.AwaitingResponse) return;
     if (state === SenderState.Notifying) this.addCredit(peer);
     this.congestion.onTransferAcked(nowUs, peer, slot);
-    if (!this.dataList.isEmpty(peer)) this.peers.schedule(peer);
+    this.scheduleData(peer);
     this.senderDelivered(slot, nowUs);
   }
 
@@ -2077,12 +2095,8 @@ export class Endpoint implements DatagramEndpoint {
       }
     }
     // congestion: chunks unacknowledged for a whole timeout are lost (spec: congestion.md#engine-glue)
-    if (
-      kind === Timer.Data &&
-      this.congestion.onDataTimer(nowUs, peer, slot, t.armedAtUs[slot] as number) &&
-      !this.dataList.isEmpty(peer)
-    ) {
-      this.peers.schedule(peer);
+    if (kind === Timer.Data && this.congestion.onDataTimer(nowUs, peer, slot, t.armedAtUs[slot] as number)) {
+      this.scheduleData(peer);
     }
     if (kind === Timer.Data && (t.sendCount[slot] as number) > 0) {
       // Chunks still queued here (pacing): the wait is ours, not the receiver's silence.
@@ -2654,9 +2668,18 @@ export class Endpoint implements DatagramEndpoint {
     const t = this.transfers;
     const config = this.config;
     const queue = this.pullQueue;
-    while (queue.size > 0 && this.pullOutstandingTotal < config.receiveWindowBytes) {
+    while (queue.size > 0 && this.pullOutstandingTotal < config.receiveWindowBytes + config.pullPreemptBytes) {
       const slot = queue.peek();
       const sealed = t.sealedBytes[slot] as number;
+      // spec: congestion.md#network-priority — beyond the window only a preemptive pull: the
+      // transfer's rest fits one pull and it is not of the lowest priority.
+      if (
+        this.pullOutstandingTotal >= config.receiveWindowBytes &&
+        (sealed - (t.requestedEnd[slot] as number) > config.pullBytes ||
+          (t.priority[slot] as number) >= PRIORITY_LEVELS - 1)
+      ) {
+        break;
+      }
       if (t.reassembly[slot] === null || t.reassembly[slot] === undefined) {
         if (this.reassemblyInUse + sealed > config.reassemblyBytesMax && this.reassemblyInUse > 0) break;
         t.reassembly[slot] = new Uint8Array(sealed);
@@ -2722,10 +2745,10 @@ export class Endpoint implements DatagramEndpoint {
       const index = --this.resetReplyCount;
       copyBytes(this.resetReplies, index * UNKNOWN_PATH_SECRET_SIZE, out, offset, UNKNOWN_PATH_SECRET_SIZE);
       info.peer = this.resetReplyPeers[index] as number;
-      info.priority = 0;
+      info.priority = CONTROL_CLASS;
       return UNKNOWN_PATH_SECRET_SIZE;
     }
-    for (let i = 0; i < this.pacedCount; i++) peers.schedule(this.pacedPeers[i] as number);
+    for (let i = 0; i < this.pacedCount; i++) this.scheduleData(this.pacedPeers[i] as number);
     this.pacedCount = 0;
     this.retryBlocked(nowUs);
     this.pollCausality();
@@ -2741,22 +2764,32 @@ export class Endpoint implements DatagramEndpoint {
         peers.rotate(true);
         continue;
       }
+      // spec: congestion.md#network-priority — the highest transmit class first: CONTROL (class
+      // 0), then DATA by class; round-robin among the peers of one class.
+      const transmitClass = peers.ringClass;
       let length = 0;
-      if (this.hasControlWork(peer)) length = this.packControl(nowUs, peer, out, offset);
+      let priority = CONTROL_CLASS;
+      let dataDue = false;
+      if (transmitClass === CONTROL_CLASS) {
+        if (this.hasControlWork(peer)) length = this.packControl(nowUs, peer, out, offset);
+        // DATA waits in its own class, behind every peer's control.
+        if (length === 0) this.scheduleData(peer);
+      } else if (this.dataClasses[peer] !== 0) {
+        // A peer whose best DATA is now of a lower class moves there.
+        if (this.dataClassOf(peer) > transmitClass) this.scheduleData(peer);
+        else dataDue = true;
+      }
       // congestion: DATA only while the window is open (spec: congestion.md#sender-rate); a full
       // window wakes when its oldest chunk reaches the loss time (or when an ack opens it)
-      if (
-        length === 0 &&
-        !this.dataList.isEmpty(peer) &&
-        !this.congestion.windowOpenAt(nowUs, peer, this.srttUs(peer))
-      ) {
+      if (dataDue && !this.congestion.windowOpenAt(nowUs, peer, this.srttUs(peer))) {
         const wake = this.congestion.lossDeadlineUs(peer, this.srttUs(peer));
         if (wake < this.pacingWakeUs) this.pacingWakeUs = wake;
         if (this.pacedCount < this.pacedPeers.length) this.pacedPeers[this.pacedCount++] = peer;
-      } else if (length === 0 && !this.dataList.isEmpty(peer)) {
+      } else if (dataDue) {
         const pacer = this.sendPacers[peer] as Pacer;
         if (pacer.canSend(nowUs, this.config.datagramSizeMax)) {
           length = this.packData(nowUs, peer, out, offset);
+          priority = this.dataPriority;
           if (length > 0) {
             pacer.onSend(nowUs, length);
             this.congestion.onDatagramSent(peer);
@@ -2772,7 +2805,7 @@ export class Endpoint implements DatagramEndpoint {
         if (this.dirtyCount > 0) this.flushHealth(nowUs);
         peers.roundCount[peer] = (peers.roundCount[peer] as number) + 1;
         info.peer = peer;
-        info.priority = 0;
+        info.priority = priority;
         this.bump(C.wireBytesSent, length);
         return length;
       }
@@ -3108,12 +3141,15 @@ export class Endpoint implements DatagramEndpoint {
     let at = offset + DATA_HEADER_SIZE;
     const chunk = this.chunk;
     for (;;) {
-      const slot = this.dataList.first(peer);
+      const slot = this.dataFirst(peer);
       if (slot === NONE) break;
       if (t.sendCount[slot] === 0 || t.buffer[slot] === NONE) {
-        this.dataList.popFront(peer);
+        this.dataRemove(slot);
         continue;
       }
+      // The datagram's network class: that of its first (highest-priority) chunk.
+      if (at === offset + DATA_HEADER_SIZE)
+        this.dataPriority = DATA_CLASS_OF_PRIORITY[t.priority[slot] as number] as number;
       const room = end - at - DATA_CHUNK_HEADER_SIZE;
       if (room < 64) break;
       if (at !== offset + DATA_HEADER_SIZE && !this.congestion.windowOpen(peer)) break;
@@ -3150,7 +3186,7 @@ export class Endpoint implements DatagramEndpoint {
         this.arm(slot, Timer.Data, nowUs, -1);
       }
     }
-    if (this.dataList.isEmpty(peer)) this.congestion.onAppLimited(peer);
+    if (this.dataClasses[peer] === 0) this.congestion.onAppLimited(peer);
     if (at === offset + DATA_HEADER_SIZE) return 0;
     this.bump(C.dataDatagramsSent, 1);
     return at - offset;
@@ -3240,13 +3276,45 @@ export class Endpoint implements DatagramEndpoint {
   }
 
   private dataPush(peer: number, slot: number): void {
-    if (!this.dataList.has(slot)) this.dataList.pushBack(peer, slot);
-    this.peers.schedule(peer);
+    if (!this.dataList.has(slot)) {
+      const priority = this.transfers.priority[slot] as number;
+      this.dataList.pushBack(peer * PRIORITY_LEVELS + priority, slot);
+      this.dataClasses[peer] = (this.dataClasses[peer] as number) | (1 << priority);
+    }
+    this.scheduleData(peer);
+  }
+
+  /** Queues the peer in the transmit class of its best queued DATA (no-op without DATA). */
+  private scheduleData(peer: number): void {
+    if (this.dataClasses[peer] !== 0) this.peers.schedule(peer, this.dataClassOf(peer));
+  }
+
+  /** The network class of the peer's best queued DATA (requires some). */
+  private dataClassOf(peer: number): number {
+    const mask = this.dataClasses[peer] as number;
+    return DATA_CLASS_OF_PRIORITY[31 - Math.clz32(mask & -mask)] as number;
+  }
+
+  /** The first sender of the peer's highest-priority non-empty data list, or NONE. */
+  private dataFirst(peer: number): number {
+    const mask = this.dataClasses[peer] as number;
+    if (mask === 0) return NONE;
+    return this.dataList.first(peer * PRIORITY_LEVELS + (31 - Math.clz32(mask & -mask)));
+  }
+
+  private dataRemove(slot: number): void {
+    const list = this.dataList.listOf(slot);
+    if (list === LIST_NONE) return;
+    this.dataList.remove(slot);
+    if (this.dataList.isEmpty(list)) {
+      const peer = (list / PRIORITY_LEVELS) | 0;
+      this.dataClasses[peer] = (this.dataClasses[peer] as number) & ~(1 << (list % PRIORITY_LEVELS));
+    }
   }
 
   /** Drops a sender's queued chunks and takes it off its peer's data list. */
   private dataDrop(slot: number): void {
     this.transfers.sendCount[slot] = 0;
-    this.dataList.remove(slot);
+    this.dataRemove(slot);
   }
 }

@@ -31,6 +31,9 @@ export const ReplyKind = {
 /** Bytes of a challenge nonce. */
 const NONCE_BYTES = 16;
 
+/** Transmit classes (= network priority classes): 0 for CONTROL datagrams, 1 … 7 for DATA. */
+export const TRANSMIT_CLASSES = 8;
+
 /** Structure-of-arrays peer state. */
 export class PeerTable {
   readonly capacity: number;
@@ -55,10 +58,12 @@ export class PeerTable {
   readonly replyNonce: Uint8Array;
   /** Replies dropped because a peer's ring was full (the peer retransmits). */
   repliesDropped: number;
-  // Round-robin ring of peers with something to send.
+  // Round-robin rings of peers with something to send, one per transmit class (0 = control).
   private readonly ring: Int32Array;
-  private ringHead: number;
-  private ringCount: number;
+  private readonly ringHeads: Int32Array;
+  private readonly ringCounts: Int32Array;
+  /** The class of the ring the last {@link peekRing} chose. */
+  ringClass: number;
 
   constructor(capacity: number, repliesMax: number) {
     this.capacity = capacity;
@@ -71,7 +76,7 @@ export class PeerTable {
     this.notifyCredit = new Float64Array(capacity);
     this.lastHeardUs = new Float64Array(capacity).fill(-1);
     this.roundCount = new Int32Array(capacity);
-    this.inRing = new Uint8Array(capacity);
+    this.inRing = new Uint8Array(capacity * TRANSMIT_CLASSES);
     this.replyHead = new Int32Array(capacity);
     this.replyCount = new Int32Array(capacity);
     const n = capacity * repliesMax;
@@ -83,38 +88,62 @@ export class PeerTable {
     this.replyStatus = new Uint16Array(n);
     this.replyNonce = new Uint8Array(n * NONCE_BYTES);
     this.repliesDropped = 0;
-    this.ring = new Int32Array(capacity);
-    this.ringHead = 0;
-    this.ringCount = 0;
+    this.ring = new Int32Array(capacity * TRANSMIT_CLASSES);
+    this.ringHeads = new Int32Array(TRANSMIT_CLASSES);
+    this.ringCounts = new Int32Array(TRANSMIT_CLASSES);
+    this.ringClass = 0;
   }
 
-  /** Peers waiting in the transmit ring. */
+  /** Peers waiting in the transmit rings (a peer counts once per class it waits in). */
   get ringSize(): number {
-    return this.ringCount;
+    let total = 0;
+    for (let c = 0; c < TRANSMIT_CLASSES; c++) total += this.ringCounts[c] as number;
+    return total;
   }
 
-  /** Queues `peer` for transmission (no-op if already queued). */
-  schedule(peer: number): void {
-    if (this.inRing[peer] === 1) return;
-    this.inRing[peer] = 1;
-    this.ring[(this.ringHead + this.ringCount) % this.capacity] = peer;
-    this.ringCount++;
+  /**
+   * Queues `peer` for transmission in class `transmitClass` (0 = control, the highest; 1 … 7 =
+   * DATA of that network class); a no-op if it already waits there. spec: congestion.md#network-priority
+   */
+  schedule(peer: number, transmitClass = 0): void {
+    const flag = peer * TRANSMIT_CLASSES + transmitClass;
+    if (this.inRing[flag] === 1) return;
+    this.inRing[flag] = 1;
+    const base = transmitClass * this.capacity;
+    const count = this.ringCounts[transmitClass] as number;
+    this.ring[base + (((this.ringHeads[transmitClass] as number) + count) % this.capacity)] = peer;
+    this.ringCounts[transmitClass] = count + 1;
   }
 
-  /** The peer at the head of the ring, or {@link NONE}. */
+  /**
+   * The peer at the head of the highest-priority non-empty ring, or {@link NONE}; its class is
+   * {@link ringClass} until the next call.
+   */
   peekRing(): number {
-    return this.ringCount === 0 ? NONE : (this.ring[this.ringHead] as number);
+    for (let c = 0; c < TRANSMIT_CLASSES; c++) {
+      if ((this.ringCounts[c] as number) > 0) {
+        this.ringClass = c;
+        return this.ring[c * this.capacity + (this.ringHeads[c] as number)] as number;
+      }
+    }
+    return NONE;
   }
 
-  /** Removes the head peer; `requeue` puts it back at the tail (its round count restarts). */
+  /**
+   * Removes the head peer of the ring {@link peekRing} chose; `requeue` puts it back at that ring's
+   * tail (its round count restarts).
+   */
   rotate(requeue: boolean): void {
-    assert(this.ringCount > 0, 'rotate of an empty ring');
-    const peer = this.ring[this.ringHead] as number;
-    this.ringHead = (this.ringHead + 1) % this.capacity;
-    this.ringCount--;
+    const c = this.ringClass;
+    const count = this.ringCounts[c] as number;
+    assert(count > 0, 'rotate of an empty ring');
+    const head = this.ringHeads[c] as number;
+    const peer = this.ring[c * this.capacity + head] as number;
+    this.ringHeads[c] = (head + 1) % this.capacity;
+    this.ringCounts[c] = count - 1;
     this.roundCount[peer] = 0;
-    this.inRing[peer] = 0;
-    if (requeue) this.schedule(peer);
+    this.inRing[peer * TRANSMIT_CLASSES + c] = 0;
+    if (requeue) this.schedule(peer, c);
   }
 
   /**
