@@ -202,6 +202,12 @@ export {
   type PayloadRecordVectors,
 } from './crypto/vectors.js';
 export {
+  BlockCause,
+  type BufferBudget,
+  SubmitPressure,
+  type SubmitPressureOptions,
+} from './endpoint/backpressure.js';
+export {
   BUFFER_NONE,
   type BufferRegistry,
   LocalBufferRegistry,
@@ -229,6 +235,14 @@ export {
   EventView,
   eventKindName,
 } from './endpoint/events.js';
+export {
+  type FlowAcceptor,
+  type FlowAcceptorCounters,
+  FlowDecision,
+  HeldFlows,
+  HeldMark,
+  NewFlowView,
+} from './endpoint/flow-acceptor.js';
 export { StreamEngine, StreamState } from './endpoint/streams.js';
 export { type DatagramEndpoint, TransmitInfo } from './endpoint-io.js';
 export {

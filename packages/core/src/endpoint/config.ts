@@ -20,6 +20,7 @@ import {
   RECORD_SIZE_LOG2_MIN,
 } from '../wire/constants.js';
 import type { BufferRegistry } from './buffer-registry.js';
+import type { FlowAcceptor } from './flow-acceptor.js';
 
 /** Options of an {@link Endpoint}; only `provider` and `buffers` are required. */
 export interface EndpointOptions {
@@ -125,6 +126,28 @@ export interface EndpointOptions {
   readonly streamQueueBytesMax?: number;
   /** STREAM_CLOSE retransmissions before the stream closes TIMEOUT (default 8). */
   readonly streamCloseRetransmitsMax?: number;
+  /**
+   * Decides every new flow the peer opens (accept, reject with a status, queue until `admit`);
+   * called synchronously once per new transfer, never for retransmissions (default null: the
+   * engine's limits alone decide). See flow-acceptor.ts.
+   */
+  readonly acceptor?: FlowAcceptor | null;
+  /**
+   * Share of the transfer table (and of the buffer registry's declared budget) that priority-7
+   * submissions may not use, in [0, 0.9]; priority p may not use p/7 of it, priority 0 may use
+   * everything — lower priorities get WouldBlock / BufferFull first (default 0.125).
+   */
+  readonly priorityReserveShare?: number;
+  /**
+   * Notifies waiting to be sent to one peer at or beyond which new small payloads to it go by
+   * reference (the receiver pulls them) instead of inline (default 1024).
+   */
+  readonly inlineBacklogMax?: number;
+  /**
+   * How long after a peer refused a notify with OVERLOADED new small payloads to it go by reference
+   * instead of inline, µs (default 100 ms; 0 = never).
+   */
+  readonly inlineOverloadHoldUs?: number;
 }
 
 /** A validated, complete configuration. */
@@ -174,6 +197,10 @@ export interface EndpointConfig {
   readonly streamQueueDepthMax: number;
   readonly streamQueueBytesMax: number;
   readonly streamCloseRetransmitsMax: number;
+  readonly acceptor: FlowAcceptor | null;
+  readonly priorityReserveShare: number;
+  readonly inlineBacklogMax: number;
+  readonly inlineOverloadHoldUs: number;
 }
 
 function rate(name: string, value: number | undefined): number {
@@ -197,6 +224,16 @@ export function resolveEndpointConfig(options: EndpointOptions): EndpointConfig 
   const phaseTimeoutMaxUs = integer('phaseTimeoutMaxUs', options.phaseTimeoutMaxUs, 1_000_000, 1, 2 ** 40);
   const responseTimeoutUs = options.responseTimeoutUs ?? Number.POSITIVE_INFINITY;
   if (!(responseTimeoutUs > 0)) throw new InvalidArgumentError('endpoint option responseTimeoutUs must be > 0');
+  const priorityReserveShare = options.priorityReserveShare ?? 0.125;
+  if (!(priorityReserveShare >= 0 && priorityReserveShare <= 0.9)) {
+    throw new InvalidArgumentError(
+      `endpoint option priorityReserveShare must be in [0, 0.9], got ${priorityReserveShare}`,
+    );
+  }
+  const acceptor = options.acceptor ?? null;
+  if (acceptor !== null && typeof acceptor !== 'function') {
+    throw new InvalidArgumentError('endpoint option acceptor must be a function or null');
+  }
   const transfersMax = integer('transfersMax', options.transfersMax, 4096, 2, 1 << 22);
   const datagramSizeMax = integer(
     'datagramSizeMax',
@@ -269,5 +306,9 @@ export function resolveEndpointConfig(options: EndpointOptions): EndpointConfig 
     streamQueueDepthMax: integer('streamQueueDepthMax', options.streamQueueDepthMax, 16, 1, 1 << 16),
     streamQueueBytesMax: integer('streamQueueBytesMax', options.streamQueueBytesMax, 16 << 20, 1, 2 ** 48),
     streamCloseRetransmitsMax: integer('streamCloseRetransmitsMax', options.streamCloseRetransmitsMax, 8, 0, 1000),
+    acceptor,
+    priorityReserveShare,
+    inlineBacklogMax: integer('inlineBacklogMax', options.inlineBacklogMax, 1024, 1, 1 << 22),
+    inlineOverloadHoldUs: integer('inlineOverloadHoldUs', options.inlineOverloadHoldUs, 100_000, 0, 2 ** 40),
   };
 }

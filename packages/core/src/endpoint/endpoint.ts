@@ -87,10 +87,12 @@ import {
   notifyEntrySizeFor,
   TRANSFER_NOTIFY_OVERHEAD,
 } from '../wire/transfer-notify.js';
+import { BlockCause, SubmitPressure } from './backpressure.js';
 import { BUFFER_NONE } from './buffer-registry.js';
 import { type EndpointConfig, type EndpointOptions, resolveEndpointConfig } from './config.js';
 import { SenderCongestion } from './congestion-glue.js';
 import { ARENA_FULL, EventKind, EventQueue, type EventView } from './events.js';
+import { FlowDecision, HeldFlows, HeldMark } from './flow-acceptor.js';
 import { PeerTable, REPLY_NONCE_BYTES, ReplyKind } from './peer-table.js';
 import { STREAM_TABLE_FULL, StreamEngine } from './streams.js';
 import {
@@ -408,6 +410,10 @@ export class Endpoint implements DatagramEndpoint {
   notifyFastRetransmits: number;
   /** Per-peer congestion control of the DATA this endpoint sends (congestion-glue.ts). */
   readonly congestion: SenderCongestion;
+  /** acceptor hook: flows the application's acceptor queued, its view and counters (flow-acceptor.ts). */
+  readonly flows: HeldFlows;
+  /** backpressure hook: priority throttle, WRITABLE edge, inline switch (backpressure.ts). */
+  readonly pressure: SubmitPressure;
 
   constructor(options: EndpointOptions) {
     const config = resolveEndpointConfig(options);
@@ -561,6 +567,17 @@ export class Endpoint implements DatagramEndpoint {
         schedulePeer: (peer: number) => this.peers.schedule(peer),
       },
     });
+    // A HELD sender asks again after this long (well inside the peer's time-wait, configured alike).
+    const heldPokeUs = Math.max(config.phaseTimeoutMinUs, Math.min(config.phaseTimeoutMaxUs, config.timeWaitUs / 4));
+    this.flows = new HeldFlows(config.acceptor, config.transfersMax, heldPokeUs);
+    this.pressure = new SubmitPressure({
+      transfersMax: config.transfersMax,
+      peersMax: config.peersMax,
+      priorityReserveShare: config.priorityReserveShare,
+      inlineBacklogMax: config.inlineBacklogMax,
+      inlineOverloadHoldUs: config.inlineOverloadHoldUs,
+      buffers: config.buffers,
+    });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -613,6 +630,10 @@ export class Endpoint implements DatagramEndpoint {
   /** Received stream items held for their turn (reorder hold). */
   get streamItemsHeld(): number {
     return this.streams.held;
+  }
+  /** New flows held by the application (queued by the acceptor, not yet admitted and running). */
+  get flowsHeld(): number {
+    return this.flows.count;
   }
   /** A counter by name. */
   counter(name: (typeof ENDPOINT_COUNTER_NAMES)[number]): number {
@@ -728,7 +749,15 @@ export class Endpoint implements DatagramEndpoint {
     const count = peers.length;
     if (handlesOut.length < count) throw new InvalidArgumentError('handlesOut must hold one handle per peer');
     if (count === 0) return 0;
-    if (this.transfers.capacity - this.transfers.liveCount < count) return SubmitError.WouldBlock;
+    // backpressure hook: the whole broadcast must fit, within its priority's share.
+    const priority = options?.priority ?? PRIORITY_DEFAULT;
+    if (!(Number.isInteger(priority) && priority >= 0 && priority <= 7)) {
+      throw new InvalidArgumentError(`priority must be an integer in [0, 7], got ${priority}`);
+    }
+    const live = this.transfers.liveCount;
+    if (this.transfers.capacity - live < count || !this.pressure.tableAllows(live, count, priority)) {
+      return this.submitBlocked(SubmitError.WouldBlock, priority, count, 0);
+    }
     for (let i = 0; i < count; i++) {
       const peer = peers[i] as number;
       if (!(Number.isInteger(peer) && peer >= 0 && peer < this.config.peersMax) || this.peers.active[peer] !== 1) {
@@ -785,7 +814,10 @@ export class Endpoint implements DatagramEndpoint {
     }
     if (this.health.rejectsSubmissions(peer, this.nowUs)) return SubmitError.PeerUnreachable;
     const s = this.streams.open(peer);
-    return s === STREAM_TABLE_FULL ? SubmitError.WouldBlock : this.streams.handleOf(s);
+    if (s !== STREAM_TABLE_FULL) return this.streams.handleOf(s);
+    // backpressure hook: WRITABLE when the table (or the peer's share) has room again.
+    this.pressure.refuseStreamOpen(this.streams.liveCount >= this.config.streamsMax ? NONE : peer);
+    return SubmitError.WouldBlock;
   }
 
   /**
@@ -806,7 +838,10 @@ export class Endpoint implements DatagramEndpoint {
     const streams = this.streams;
     const s = streams.slotOfHandle(stream);
     if (s === NONE || !streams.canSend(s)) return SubmitError.BadHandle;
-    if ((streams.sendLive[s] as number) >= this.config.streamQueueDepthMax) return SubmitError.WouldBlock;
+    if ((streams.sendLive[s] as number) >= this.config.streamQueueDepthMax) {
+      this.pressure.refuseStreamItem(stream, streams.peer[s] as number); // backpressure hook
+      return SubmitError.WouldBlock;
+    }
     const kind = streams.isOpener(s) ? TransferKind.StreamRequestItem : TransferKind.StreamResponseItem;
     const handle = this.submit(streams.peer[s] as number, kind, payload, offset, length, options, 0, 0);
     if (handle < 0) return handle;
@@ -900,6 +935,14 @@ export class Endpoint implements DatagramEndpoint {
       this.failSender(slot, status, t.state[slot] !== SenderState.Queued);
       return true;
     }
+    if (this.flows.held[slot] !== HeldMark.None && t.role[slot] === Role.Receiver) {
+      // acceptor hook: the application refuses a flow it queued: no event (it asked), the sender
+      // fails with `status`.
+      this.flows.counters.cancelled++;
+      t.flags[slot] = (t.flags[slot] as number) & ~TransferFlag.Visible;
+      this.failReceiver(slot, status, true, this.nowUs);
+      return true;
+    }
     if (t.state[slot] === ReceiverState.Offered) {
       // The application refuses the offer: no event (it asked), the sender fails with `status`.
       t.flags[slot] = (t.flags[slot] as number) & ~TransferFlag.Visible;
@@ -966,16 +1009,33 @@ export class Endpoint implements DatagramEndpoint {
     if (header !== undefined) flags |= NotifyFlag.HasHeader;
     const headerLength = header?.length ?? 0;
     const room = config.datagramSizeMax - CONTROL_OVERHEAD - TRANSFER_NOTIFY_OVERHEAD;
-    const inline =
+    let inline =
       length <= config.inlineSizeMax && notifyEntrySizeFor(flags | NotifyFlag.Inline, headerLength, length) <= room;
     if (!inline && (length === 0 || notifyEntrySizeFor(flags, headerLength, length) > room))
       return SubmitError.TooLarge;
     if (this.health.rejectsSubmissions(peer, this.nowUs)) return SubmitError.PeerUnreachable;
+    // backpressure hook: small payloads go by reference (the receiver pulls them) while the peer
+    // signals overload or our notify backlog to it is long.
+    if (
+      inline &&
+      length > 0 &&
+      notifyEntrySizeFor(flags, headerLength, length) <= room &&
+      !this.pressure.inlineAllowed(peer, this.waitList.size(peer), this.nowUs)
+    ) {
+      inline = false;
+    }
     const t = this.transfers;
     // Backpressure also when the application does not poll its events.
-    if (this.events.size >= config.eventsMax) return SubmitError.WouldBlock;
+    if (this.events.size >= config.eventsMax) return this.submitBlocked(SubmitError.WouldBlock, priority, 1, 0);
+    // backpressure hook: lower priorities are refused first (priorityReserveShare); responses answer
+    // requests already admitted and are exempt (receiversMax keeps room for them).
+    const throttle = kind !== TransferKind.Response;
+    if (throttle && !this.pressure.tableAllows(t.liveCount, 1, priority)) {
+      this.pressure.throttled++;
+      return this.submitBlocked(SubmitError.WouldBlock, priority, 1, 0);
+    }
     const slot = t.allocate(Role.Sender, peer);
-    if (slot === NONE) return SubmitError.WouldBlock;
+    if (slot === NONE) return this.submitBlocked(SubmitError.WouldBlock, priority, 1, 0);
     if (inline) {
       t.flags[slot] = TransferFlag.Inline;
       t.inlineRef[slot] = payload.slice(offset, offset + length);
@@ -983,10 +1043,20 @@ export class Endpoint implements DatagramEndpoint {
       const recordSizeLog2 = config.recordSizeLog2;
       const sealed = sealedSize(length, 2 ** recordSizeLog2);
       const buffers = config.buffers;
+      // backpressure hook: a payload above the registry's whole budget can never fit.
+      if (sealed > this.pressure.bufferBytesMax) {
+        t.free(slot);
+        return SubmitError.TooLarge;
+      }
+      if (throttle && !this.pressure.buffersAllow(buffers, sealed, priority)) {
+        t.free(slot);
+        this.pressure.throttled++;
+        return this.submitBlocked(SubmitError.BufferFull, priority, 1, sealed);
+      }
       const buffer = buffers.allocate(sealed);
       if (buffer === BUFFER_NONE) {
         t.free(slot);
-        return SubmitError.BufferFull;
+        return this.submitBlocked(SubmitError.BufferFull, priority, 1, sealed);
       }
       const material = buffers.keyMaterial(buffer);
       const materialOffset = buffers.keyMaterialOffset(buffer);
@@ -1029,10 +1099,15 @@ export class Endpoint implements DatagramEndpoint {
     t.replyToLo[slot] = replyToLo;
     t.state[slot] = SenderState.Queued;
     t.pending[slot] = Pending.Notify;
+    this.flows.pokeAtUs[slot] = -1; // acceptor hook
     if (options?.causal === true || options?.dependsOn !== undefined) {
       const registered = this.registerCausality(slot, options);
       if (registered < 0) {
         this.finishSender(slot);
+        // backpressure hook: WRITABLE once an entry or edge of the map is freed.
+        if (registered === SubmitError.WouldBlock) {
+          this.pressure.refuseCausality(this.causality.entriesLive, this.causality.edgesLive);
+        }
         return registered;
       }
       if (this.depsWaiting[slot] === 1) return t.handleOf(slot);
@@ -1040,6 +1115,61 @@ export class Endpoint implements DatagramEndpoint {
     // spec: state-machines.md#sender-transfer (IDLE × submit, no dependencies → QUEUED (turn))
     this.waitPush(peer, slot, false);
     return t.handleOf(slot);
+  }
+
+  /** backpressure hook: a submission refused WouldBlock / BufferFull arms WRITABLE; returns `code`. */
+  private submitBlocked(code: number, priority: number, slots: number, bufferBytes: number): number {
+    const buffers = this.config.buffers;
+    this.pressure.refuseSubmit(priority, slots, bufferBytes, buffers.liveCount, buffers.bytesInUse);
+    return code;
+  }
+
+  /**
+   * backpressure hook (pollEvent): pushes WRITABLE once when a refused kind of submission would
+   * now find room (and the event ring is under `eventsMax`, so it always fits).
+   */
+  private checkWritable(): boolean {
+    const p = this.pressure;
+    if (p.outstanding || this.events.size >= this.config.eventsMax) return false;
+    const causes = p.causes;
+    let ready = false;
+    if ((causes & BlockCause.Submit) !== 0) {
+      ready =
+        this.pressure.tableAllows(this.transfers.liveCount, p.needSlots, p.needPriority) &&
+        this.transfers.capacity - this.transfers.liveCount >= p.needSlots &&
+        (p.needBufferBytes === 0 || this.bufferRoomFor(p.needBufferBytes, p.needPriority));
+    }
+    if (!ready && (causes & BlockCause.StreamOpen) !== 0) {
+      const streams = this.streams;
+      ready =
+        streams.liveCount < this.config.streamsMax &&
+        (p.openPeer < 0 || (streams.streamsOfPeer[p.openPeer] as number) < this.config.streamsPerPeerMax);
+    }
+    if (!ready && (causes & BlockCause.StreamItem) !== 0) {
+      const s = this.streams.slotOfHandle(p.itemStream);
+      ready = s === NONE || (this.streams.sendLive[s] as number) < this.config.streamQueueDepthMax;
+    }
+    if (!ready && (causes & BlockCause.Causality) !== 0) {
+      ready = this.causality.entriesLive < p.causalityEntries || this.causality.edgesLive < p.causalityEdges;
+    }
+    if (!ready) return false;
+    this.events.push(EventKind.Writable, 0, p.writablePeer, 0, 0, 0, null, 0, 0, null, 0, 0);
+    p.fired();
+    return true;
+  }
+
+  /** Whether a buffer of `sealedBytes` at `priority` would be taken now (throttle and registry). */
+  private bufferRoomFor(sealedBytes: number, priority: number): boolean {
+    const buffers = this.config.buffers;
+    const p = this.pressure;
+    // A registry that does not declare its budget: room once any buffer was released.
+    const declared = Number.isFinite(p.bufferCapacity) && Number.isFinite(p.bufferBytesMax);
+    return (
+      p.buffersAllow(buffers, sealedBytes, priority) &&
+      buffers.liveCount < p.bufferCapacity &&
+      buffers.bytesInUse + sealedBytes <= p.bufferBytesMax &&
+      (declared || buffers.liveCount < p.bufferLiveAtBlock || buffers.bytesInUse < p.bufferBytesAtBlock)
+    );
   }
 
   // -------------------------------------------------------------------------------------------
@@ -1234,7 +1364,11 @@ export class Endpoint implements DatagramEndpoint {
         request = NONE;
       }
     }
-    if (reason === StatusCode.Ok && inline && this.events.size >= this.config.eventsMax) {
+    if (
+      reason === StatusCode.Ok &&
+      (inline || (kind === TransferKind.Bulk && config.applicationBulkDestination)) &&
+      this.events.size >= this.config.eventsMax
+    ) {
       // Delivery refused before any state exists: the sender retransmits later.
       this.bump(C.deliveriesRefused, 1);
       return;
@@ -1245,6 +1379,8 @@ export class Endpoint implements DatagramEndpoint {
       reason === StatusCode.Ok && this.receiversLive < config.receiversMax ? t.allocate(Role.Receiver, peer) : NONE;
     if (slot !== NONE) this.receiversLive++;
     if (reason === StatusCode.Ok && slot === NONE) reason = StatusCode.Overloaded;
+    // acceptor hook: the application decides the new flow (Accept / Reject(status) / Queue).
+    if (reason === StatusCode.Ok) reason = this.askAcceptor(slot, peer, entry, stream, nowUs);
     if (reason !== StatusCode.Ok) {
       this.bump(C.notifiesRejected, 1);
       const index = this.peers.pushReply(peer, ReplyKind.Reject);
@@ -1283,6 +1419,10 @@ export class Endpoint implements DatagramEndpoint {
         if ((entry.flags & NotifyFlag.HasHeader) !== 0) {
           t.headerRef[slot] = entry.headerBytes.slice(entry.headerOffset, entry.headerOffset + entry.headerLength);
         }
+        if (this.flows.held[slot] !== HeldMark.None) {
+          this.holdFlow(slot); // acceptor hook: held (copied) until admit
+          return;
+        }
         t.state[slot] = ReceiverState.Reassembling;
         this.ctrlMark(slot, Pending.Accept);
         this.streams.itemReady(slot, nowUs);
@@ -1291,6 +1431,15 @@ export class Endpoint implements DatagramEndpoint {
     }
     if (inline) {
       t.flags[slot] = TransferFlag.Inline;
+      if (this.flows.held[slot] !== HeldMark.None) {
+        // acceptor hook: the payload is held (copied; bounded by receiversMax) until admit.
+        t.inlineRef[slot] = entry.inlineBytes.slice(entry.inlineOffset, entry.inlineOffset + entry.payloadSize);
+        if ((entry.flags & NotifyFlag.HasHeader) !== 0) {
+          t.headerRef[slot] = entry.headerBytes.slice(entry.headerOffset, entry.headerOffset + entry.headerLength);
+        }
+        this.holdFlow(slot);
+        return;
+      }
       const headerLength = (entry.flags & NotifyFlag.HasHeader) !== 0 ? entry.headerLength : 0;
       const total = headerLength + entry.payloadSize;
       const at = this.events.reserveArena(total);
@@ -1334,6 +1483,10 @@ export class Endpoint implements DatagramEndpoint {
       authenticateOnly: false,
     });
     keyMaterial.fill(0);
+    if (this.flows.held[slot] !== HeldMark.None) {
+      this.holdFlow(slot); // acceptor hook: ACCEPT QUEUED, nothing pulled until admit
+      return;
+    }
     if (kind === TransferKind.Bulk && config.applicationBulkDestination) {
       // The application places this payload: offer it (ACCEPT QUEUED until acceptBulk).
       if (this.events.size >= config.eventsMax) {
@@ -1365,6 +1518,195 @@ export class Endpoint implements DatagramEndpoint {
     }
     this.ctrlMark(slot, Pending.Accept);
     this.queueOrActivate(slot);
+  }
+
+  /**
+   * acceptor hook: asks the application's acceptor about a new flow in `slot` (allocated, nothing
+   * committed). Returns OK (accepted or queued: the slot is marked) or the reject status (a
+   * transient one frees the slot again; a final one keeps it as a time-wait record). Responses to
+   * our own requests are never asked.
+   */
+  private askAcceptor(slot: number, peer: number, entry: NotifyEntryView, stream: number, nowUs: number): number {
+    const flows = this.flows;
+    const acceptor = flows.acceptor;
+    if (acceptor === null || entry.kind === TransferKind.Response) {
+      flows.mark(slot, false);
+      return StatusCode.Ok;
+    }
+    const t = this.transfers;
+    const v = flows.view;
+    v.handle = t.handleOf(slot);
+    v.peer = peer;
+    v.kind = entry.kind;
+    v.priority = entry.priority;
+    v.payloadBytes = entry.payloadSize;
+    v.inline = (entry.flags & NotifyFlag.Inline) !== 0;
+    v.hasMetadata = (entry.flags & NotifyFlag.HasMetadata) !== 0;
+    v.metadata = v.hasMetadata ? entry.metadata : 0;
+    const hasHeader = (entry.flags & NotifyFlag.HasHeader) !== 0;
+    v.header = hasHeader ? entry.headerBytes : EMPTY_BYTES;
+    v.headerOffset = hasHeader ? entry.headerOffset : 0;
+    v.headerLength = hasHeader ? entry.headerLength : 0;
+    v.stream = stream === NONE ? -1 : this.streams.handleOf(stream);
+    v.itemIndex = stream === NONE ? 0 : entry.streamItemIndex;
+    v.rejectStatus = StatusCode.Rejected;
+    flows.counters.asked++;
+    let decision: number;
+    try {
+      decision = flows.validate(acceptor(v));
+    } catch (error) {
+      // Nothing of the flow is kept: the sender retransmits its notify.
+      v.header = EMPTY_BYTES;
+      t.free(slot);
+      this.receiversLive--;
+      throw error;
+    }
+    v.header = EMPTY_BYTES; // the datagram's bytes are not kept alive
+    if (decision === FlowDecision.Reject) {
+      flows.counters.rejected++;
+      flows.mark(slot, false);
+      const status = v.rejectStatus;
+      if (status === StatusCode.Overloaded || status === StatusCode.LimitExceeded) {
+        // Transient: nothing kept, so the sender's retry (same id) is a new flow, asked again.
+        t.free(slot);
+        this.receiversLive--;
+        return status;
+      }
+      // Final: a time-wait record answers the sender's retransmissions (FLOW_RESET(status))
+      // without asking the acceptor again.
+      t.kind[slot] = entry.kind;
+      t.priority[slot] = entry.priority;
+      t.peerIdHi[slot] = entry.senderTransferIdHi;
+      t.peerIdLo[slot] = entry.senderTransferIdLo;
+      t.payloadBytes[slot] = entry.payloadSize;
+      t.indexReceiver(slot);
+      t.state[slot] = ReceiverState.Failed;
+      t.resetStatus[slot] = status;
+      this.arm(slot, Timer.TimeWait, nowUs, this.config.timeWaitUs);
+      return status;
+    }
+    const queued = decision === FlowDecision.Queue;
+    if (queued) flows.counters.queued++;
+    else flows.counters.accepted++;
+    flows.mark(slot, queued);
+    return StatusCode.Ok;
+  }
+
+  /**
+   * acceptor hook (sender, HELD × liveness timer): once HELD for `heldPokeUs`, the notify goes again
+   * (a new notify taking credit like a first one, so the answer's credit keeps it balanced): the
+   * receiver re-sends its verdict — ACCEPT QUEUED while it still holds the flow, FLOW_RESET(status)
+   * from the time-wait record of a flow it refused while held (that FLOW_RESET is sent once and
+   * may be lost). Returns true when the notify was queued (no liveness timer meanwhile).
+   */
+  private pokeHeld(slot: number, peer: number, nowUs: number): boolean {
+    const t = this.transfers;
+    const since = this.flows.pokeAtUs[slot] as number;
+    if (since < 0) {
+      this.flows.pokeAtUs[slot] = nowUs;
+      return false;
+    }
+    if (nowUs - since < this.flows.heldPokeUs) return false;
+    this.flows.pokeAtUs[slot] = -1;
+    this.flows.pokes++;
+    t.flags[slot] = (t.flags[slot] as number) & ~TransferFlag.Retransmitted;
+    t.retransmits[slot] = 0;
+    t.silentExpiries[slot] = 0;
+    t.exponent[slot] = 0;
+    t.pending[slot] = (t.pending[slot] as number) | Pending.Notify;
+    this.disarm(slot);
+    this.waitPush(peer, slot, false);
+    return true;
+  }
+
+  /** acceptor hook: a queued flow waits in QUEUED (ACCEPT QUEUED), visible: its failure is reported. */
+  private holdFlow(slot: number): void {
+    const t = this.transfers;
+    t.state[slot] = ReceiverState.Queued;
+    t.flags[slot] = (t.flags[slot] as number) | TransferFlag.Visible;
+    this.ctrlMark(slot, Pending.Accept);
+  }
+
+  /**
+   * Admits a flow the acceptor queued ({@link FlowDecision.Queue}): from now on it runs like an
+   * accepted flow — a buffer transfer competes for `receiversActiveMax` (ACCEPT ACCEPTED when it
+   * starts, pulls, delivery), an inline payload is delivered (at once when the event ring is under
+   * `eventsMax`, else from a later `pollEvent`), a BULK for an application destination is offered
+   * (BULK_OFFERED). Its failures are reported (FAILED with the handle). Returns false when the handle
+   * names no queued flow (stale, admitted already, cancelled or failed).
+   */
+  admit(handle: number): boolean {
+    const t = this.transfers;
+    const flows = this.flows;
+    const slot = t.slotOfHandle(handle);
+    if (
+      slot === NONE ||
+      t.role[slot] !== Role.Receiver ||
+      flows.held[slot] !== HeldMark.Queued ||
+      t.state[slot] !== ReceiverState.Queued
+    ) {
+      return false;
+    }
+    flows.counters.admitted++;
+    const inline = ((t.flags[slot] as number) & TransferFlag.Inline) !== 0;
+    if (this.streams.streamOf[slot] !== NONE) {
+      flows.release(slot);
+      this.ctrlMark(slot, Pending.Accept);
+      if (inline) {
+        t.state[slot] = ReceiverState.Reassembling;
+        this.streams.itemReady(slot, this.nowUs);
+      } else {
+        this.queueOrActivate(slot);
+      }
+      return true;
+    }
+    if (inline || (t.kind[slot] === TransferKind.Bulk && this.config.applicationBulkDestination)) {
+      if (this.events.size < this.config.eventsMax) this.deliverAdmitted(slot);
+      else flows.wait(slot);
+      return true;
+    }
+    flows.release(slot);
+    this.ctrlMark(slot, Pending.Accept);
+    this.queueOrActivate(slot);
+    return true;
+  }
+
+  /** acceptor hook: an admitted inline flow is delivered, an admitted application-destination BULK offered. */
+  private deliverAdmitted(slot: number): void {
+    const t = this.transfers;
+    this.flows.release(slot);
+    const header = t.headerRef[slot] ?? null;
+    if (((t.flags[slot] as number) & TransferFlag.Inline) !== 0) {
+      const payload = t.inlineRef[slot] ?? EMPTY_BYTES;
+      t.state[slot] = ReceiverState.Delivered;
+      this.ctrlMark(slot, Pending.Accept);
+      this.deliver(slot, this.nowUs, header ?? EMPTY_BYTES, 0, header?.length ?? 0, payload, 0);
+      t.inlineRef[slot] = null;
+      t.headerRef[slot] = null;
+      return;
+    }
+    // It was answered ACCEPT QUEUED already; OFFERED keeps answering QUEUED until acceptBulk.
+    t.state[slot] = ReceiverState.Offered;
+    this.events.push(
+      EventKind.BulkOffered,
+      t.handleOf(slot),
+      t.peer[slot] as number,
+      t.kind[slot] as number,
+      0,
+      t.metadata[slot] as number,
+      header,
+      0,
+      header?.length ?? 0,
+      null,
+      0,
+      t.payloadBytes[slot] as number,
+    );
+  }
+
+  /** acceptor hook (pollEvent): admitted flows waiting for event-ring room, FIFO. */
+  private retryAdmitted(): void {
+    const waiting = this.flows.waiting;
+    while (!waiting.isEmpty(0) && this.events.size < this.config.eventsMax) this.deliverAdmitted(waiting.first(0));
   }
 
   private queueOrActivate(slot: number): void {
@@ -1467,6 +1809,7 @@ export class Endpoint implements DatagramEndpoint {
     if (state !== SenderState.Notifying && state !== SenderState.Held) return;
     if (view.status === AcceptStatus.Rejected) {
       const reason = view.reasonCode;
+      if (reason === StatusCode.Overloaded) this.pressure.peerOverloaded(peer, nowUs); // backpressure hook
       if (
         (reason === StatusCode.Overloaded || reason === StatusCode.LimitExceeded) &&
         (t.attemptsLeft[slot] as number) > 0
@@ -2144,6 +2487,8 @@ export class Endpoint implements DatagramEndpoint {
           this.failSender(slot, StatusCode.Timeout, true);
           return;
         }
+        // acceptor hook: a long HELD sender asks for the verdict again (a refusal may have been lost).
+        if (t.state[slot] === SenderState.Held && this.pokeHeld(slot, peer, nowUs)) return;
         this.arm(slot, Timer.Liveness, nowUs, -1);
         return;
       }
@@ -2572,6 +2917,7 @@ export class Endpoint implements DatagramEndpoint {
       );
     }
     this.pullQueue.remove(slot);
+    if (this.flows.held[slot] !== HeldMark.None) this.flows.release(slot); // acceptor hook
     if (state === ReceiverState.Queued) this.queuedList.remove(slot);
     else if (state !== ReceiverState.Offered && ((t.flags[slot] as number) & TransferFlag.Inline) === 0) {
       this.receiverInactive();
@@ -3194,10 +3540,15 @@ export class Endpoint implements DatagramEndpoint {
 
   /** Moves the oldest event into `view`; returns false when none is waiting. */
   pollEvent(view: EventView): boolean {
-    const got = this.events.pop(view);
+    let got = this.events.pop(view);
+    // backpressure hook: with nothing else waiting, a due WRITABLE is returned at once.
+    if (!got && this.pressure.causes !== 0 && this.checkWritable()) got = this.events.pop(view);
     // streams hook: a polled item frees room in its stream's receive queue.
     if (got && view.event === EventKind.StreamItem) this.streams.itemPolled(view.handle, view.payloadLength);
+    if (got && view.event === EventKind.Writable) this.pressure.outstanding = false; // backpressure hook
     if (this.blockedCount > 0) this.retryBlocked(this.nowUs);
+    if (!this.flows.waiting.isEmpty(0)) this.retryAdmitted(); // acceptor hook
+    if (this.pressure.causes !== 0) this.checkWritable(); // backpressure hook
     return got;
   }
 

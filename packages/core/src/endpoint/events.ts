@@ -82,6 +82,11 @@ export const EVENT_KINDS: readonly EventKindDefinition[] = [
     doc: 'Stream `handle` is closed (both directions ended, or aborted / failed with `status`); the handle is stale from now on.',
     fields: ['handle', 'peer', 'status'],
   },
+  {
+    name: 'WRITABLE',
+    doc: 'A submission was refused WouldBlock / BufferFull and capacity is available again: retry (a retry refused again re-arms it). peer is the peer when every refusal since the last WRITABLE was per-peer (its stream share or stream queue), else -1. At most one is outstanding.',
+    fields: ['peer'],
+  },
 ];
 
 /** Numeric event kinds (indexes into {@link EVENT_KINDS}). */
@@ -97,6 +102,7 @@ export const EventKind = {
   StreamItem: 8,
   StreamEnded: 9,
   StreamClosed: 10,
+  Writable: 11,
 } as const;
 
 /** An {@link EventKind} value. */
