@@ -20,6 +20,7 @@ import {
   RECORD_SIZE_LOG2_MIN,
 } from '../wire/constants.js';
 import type { BufferRegistry } from './buffer-registry.js';
+import type { EndpointTracer } from './trace.js';
 
 /** Options of an {@link Endpoint}; only `provider` and `buffers` are required. */
 export interface EndpointOptions {
@@ -118,6 +119,11 @@ export interface EndpointOptions {
   readonly streamQueueBytesMax?: number;
   /** STREAM_CLOSE retransmissions before the stream closes TIMEOUT (default 8). */
   readonly streamCloseRetransmitsMax?: number;
+  /**
+   * Trace subscriber (trace.ts): every transfer transition, message, datagram, congestion action,
+   * health change, error and timer expiry, synchronously (default none: zero cost; see setTracer).
+   */
+  readonly tracer?: EndpointTracer | null;
 }
 
 /** A validated, complete configuration. */
@@ -166,6 +172,7 @@ export interface EndpointConfig {
   readonly streamQueueDepthMax: number;
   readonly streamQueueBytesMax: number;
   readonly streamCloseRetransmitsMax: number;
+  readonly tracer: EndpointTracer | null;
 }
 
 function rate(name: string, value: number | undefined): number {
@@ -254,5 +261,6 @@ export function resolveEndpointConfig(options: EndpointOptions): EndpointConfig 
     streamQueueDepthMax: integer('streamQueueDepthMax', options.streamQueueDepthMax, 16, 1, 1 << 16),
     streamQueueBytesMax: integer('streamQueueBytesMax', options.streamQueueBytesMax, 16 << 20, 1, 2 ** 48),
     streamCloseRetransmitsMax: integer('streamCloseRetransmitsMax', options.streamCloseRetransmitsMax, 8, 0, 1000),
+    tracer: options.tracer ?? null,
   };
 }
