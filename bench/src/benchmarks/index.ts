@@ -6,6 +6,7 @@ import { ccBenchmark } from './cc.js';
 import { codecBenchmark } from './codec.js';
 import { engineBulkBenchmark } from './engine-bulk.js';
 import { engineRpcBenchmark } from './engine-rpc.js';
+import { engineTraceBenchmark } from './engine-trace.js';
 import { idsBenchmark } from './ids.js';
 import { pathsecretBenchmark } from './pathsecret.js';
 import { pqBenchmark } from './pq.js';
@@ -27,6 +28,7 @@ export const benchmarks: readonly Benchmark[] = [
   pathsecretBenchmark,
   pqBenchmark,
   engineRpcBenchmark,
+  engineTraceBenchmark,
   engineBulkBenchmark,
   simW4Benchmark,
   simIncastBenchmark,

@@ -244,6 +244,35 @@ export {
   NewFlowView,
 } from './endpoint/flow-acceptor.js';
 export { StreamEngine, StreamState } from './endpoint/streams.js';
+export {
+  type EndpointTracer,
+  formatTraceRecord,
+  isTerminalTraceState,
+  TRACE_ERROR_COUNT,
+  TRACE_ERRORS,
+  TRACE_KIND_COUNT,
+  TRACE_KINDS,
+  TRACE_MESSAGE_TYPE_SPACE,
+  TRACE_STATE_COUNT,
+  TRACE_TIMER_NAMES,
+  TRACE_TIMER_SPACE,
+  TraceCounters,
+  type TraceCountersOptions,
+  TraceError,
+  type TraceErrorDefinition,
+  TraceFanout,
+  type TraceField,
+  TraceKind,
+  type TraceKindDefinition,
+  type TraceLookup,
+  TraceRecorder,
+  TraceState,
+  traceErrorName,
+  traceKindName,
+  traceStateName,
+  traceStateRole,
+  traceValueName,
+} from './endpoint/trace.js';
 export { type DatagramEndpoint, TransmitInfo } from './endpoint-io.js';
 export {
   AssertionError,

@@ -21,6 +21,7 @@ import {
 } from '../wire/constants.js';
 import type { BufferRegistry } from './buffer-registry.js';
 import type { FlowAcceptor } from './flow-acceptor.js';
+import type { EndpointTracer } from './trace.js';
 
 /** Options of an {@link Endpoint}; only `provider` and `buffers` are required. */
 export interface EndpointOptions {
@@ -148,6 +149,11 @@ export interface EndpointOptions {
    * instead of inline, µs (default 100 ms; 0 = never).
    */
   readonly inlineOverloadHoldUs?: number;
+  /**
+   * Trace subscriber (trace.ts): every transfer transition, message, datagram, congestion action,
+   * health change, error and timer expiry, synchronously (default none: zero cost; see setTracer).
+   */
+  readonly tracer?: EndpointTracer | null;
 }
 
 /** A validated, complete configuration. */
@@ -201,6 +207,7 @@ export interface EndpointConfig {
   readonly priorityReserveShare: number;
   readonly inlineBacklogMax: number;
   readonly inlineOverloadHoldUs: number;
+  readonly tracer: EndpointTracer | null;
 }
 
 function rate(name: string, value: number | undefined): number {
@@ -310,5 +317,6 @@ export function resolveEndpointConfig(options: EndpointOptions): EndpointConfig 
     priorityReserveShare,
     inlineBacklogMax: integer('inlineBacklogMax', options.inlineBacklogMax, 1024, 1, 1 << 22),
     inlineOverloadHoldUs: integer('inlineOverloadHoldUs', options.inlineOverloadHoldUs, 100_000, 0, 2 ** 40),
+    tracer: options.tracer ?? null,
   };
 }

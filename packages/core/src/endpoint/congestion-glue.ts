@@ -33,6 +33,7 @@ import type { Pacer } from '../pacer.js';
 import type { RangeSet } from '../range-set.js';
 import type { RangeAckView } from '../wire/pull-messages.js';
 import type { EndpointConfig } from './config.js';
+import { type EndpointTracer, TraceKind } from './trace.js';
 
 const NONE = -1;
 
@@ -106,6 +107,11 @@ export class SenderCongestion {
   private readonly pacingRate: Float64Array;
   private freeHead: number;
   private recordsUsed: number;
+  /** Trace subscriber (CONGESTION_ACTION records), or null. */
+  private tracer: EndpointTracer | null;
+  /** Per peer: the controller's action sequence and counts last traced (CONGESTION_ACTION_COUNT each). */
+  private readonly actionSeenSeq: Float64Array;
+  private readonly actionSeenCounts: Float64Array;
 
   constructor(options: SenderCongestionOptions) {
     const config = options.config;
@@ -165,6 +171,44 @@ export class SenderCongestion {
     this.windowStalls = 0;
     this.recordStalls = 0;
     this.timeouts = 0;
+    this.tracer = null;
+    this.actionSeenSeq = new Float64Array(this.enabled ? peers : 0);
+    this.actionSeenCounts = new Float64Array(this.enabled ? peers * CONGESTION_ACTION_COUNT : 0);
+  }
+
+  /**
+   * Sets the trace subscriber: from now on each controller action is traced (CONGESTION_ACTION,
+   * peer, action, cwnd, pacing rate) when the pacing is next updated after it.
+   */
+  setTracer(tracer: EndpointTracer | null): void {
+    this.tracer = tracer;
+    for (let peer = 0; peer < this.controllers.length; peer++) this.syncActions(peer);
+  }
+
+  private syncActions(peer: number): void {
+    const controller = this.controllers[peer] as BbrController;
+    this.actionSeenSeq[peer] = controller.actionSequence;
+    const base = peer * CONGESTION_ACTION_COUNT;
+    for (let i = 0; i < CONGESTION_ACTION_COUNT; i++)
+      this.actionSeenCounts[base + i] = controller.actionCounts[i] as number;
+  }
+
+  /** Traces the actions the peer's controller took since the last check (several may share one input). */
+  private traceActions(nowUs: number, peer: number, rate: number, tracer: EndpointTracer): void {
+    const controller = this.controllers[peer] as BbrController;
+    const seq = controller.actionSequence;
+    if (seq === this.actionSeenSeq[peer]) return;
+    // A reset zeroes the controller's counts: every count it has now is new.
+    const reset = seq < (this.actionSeenSeq[peer] as number);
+    const base = peer * CONGESTION_ACTION_COUNT;
+    const cwnd = controller.congestionWindowBytes;
+    for (let action = 0; action < CONGESTION_ACTION_COUNT; action++) {
+      const now = controller.actionCounts[action] as number;
+      const seen = reset ? 0 : (this.actionSeenCounts[base + action] as number);
+      for (let k = seen; k < now; k++)
+        tracer.onTrace(TraceKind.CongestionAction, nowUs, -1, peer, action, cwnd, rate, -1);
+    }
+    this.syncActions(peer);
   }
 
   /** Delivery records in use (0 at quiescence). */
@@ -189,6 +233,11 @@ export class SenderCongestion {
     this.lastAckUs[peer] = -1;
     if (!this.enabled) return;
     (this.controllers[peer] as BbrController).reset(nowUs);
+    if (this.tracer !== null) {
+      // The fresh controller's actions (EnterStartup) are all new to the trace.
+      this.actionSeenSeq[peer] = -1;
+      this.actionSeenCounts.fill(0, peer * CONGESTION_ACTION_COUNT, (peer + 1) * CONGESTION_ACTION_COUNT);
+    }
   }
 
   /**
@@ -491,6 +540,7 @@ export class SenderCongestion {
     } else {
       rate = senderPacingRateBytesPerSec(cap, desired);
     }
+    if (this.tracer !== null && this.enabled) this.traceActions(nowUs, peer, rate, this.tracer);
     if (rate === this.pacingRate[peer]) return;
     this.pacingRate[peer] = rate;
     this.pacers[peer]?.setRate(nowUs, rate);

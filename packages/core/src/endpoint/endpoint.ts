@@ -84,6 +84,7 @@ import {
   appendNotifyEntry,
   beginTransferNotify,
   NotifyEntryView,
+  notifyEntrySize,
   notifyEntrySizeFor,
   TRANSFER_NOTIFY_OVERHEAD,
 } from '../wire/transfer-notify.js';
@@ -95,6 +96,7 @@ import { ARENA_FULL, EventKind, EventQueue, type EventView } from './events.js';
 import { FlowDecision, HeldFlows, HeldMark } from './flow-acceptor.js';
 import { PeerTable, REPLY_NONCE_BYTES, ReplyKind } from './peer-table.js';
 import { STREAM_TABLE_FULL, StreamEngine } from './streams.js';
+import { type EndpointTracer, TraceError, TraceKind, TraceState } from './trace.js';
 import {
   NONE,
   Pending,
@@ -414,6 +416,8 @@ export class Endpoint implements DatagramEndpoint {
   readonly flows: HeldFlows;
   /** backpressure hook: priority throttle, WRITABLE edge, inline switch (backpressure.ts). */
   readonly pressure: SubmitPressure;
+  /** Trace subscriber (trace.ts), or null: every trace site is one null check. */
+  private tracer: EndpointTracer | null;
 
   constructor(options: EndpointOptions) {
     const config = resolveEndpointConfig(options);
@@ -529,6 +533,8 @@ export class Endpoint implements DatagramEndpoint {
       ? Math.min(0xffffffff, Math.floor(config.receiveRateBytesPerSecond / 1024))
       : 0;
     this.congestion = new SenderCongestion({ config, pacers: this.sendPacers, desiredKiBps: this.peerDesiredKiBps });
+    this.tracer = config.tracer;
+    this.congestion.setTracer(config.tracer);
     // ---- streams hook: the stream machine (streams.ts) and what it needs from the engine ----
     this.closeAckView = new StreamCloseAckView();
     this.streams = new StreamEngine({
@@ -797,6 +803,7 @@ export class Endpoint implements DatagramEndpoint {
     t.hasMetadata[to] = t.hasMetadata[from] as number;
     t.headerRef[to] = t.headerRef[from] ?? null;
     t.attemptsLeft[to] = t.attemptsLeft[from] as number;
+    if (this.tracer !== null) this.traceState(to, SenderState.Queued, 0);
     t.state[to] = SenderState.Queued;
     t.pending[to] = Pending.Notify;
   }
@@ -888,6 +895,7 @@ export class Endpoint implements DatagramEndpoint {
       t.reassemblyBytesHeld[slot] = 0;
       this.receiverInactive();
     }
+    if (this.tracer !== null) this.traceState(slot, ReceiverState.Delivered, 0);
     t.state[slot] = ReceiverState.Delivered;
     const header = t.headerRef[slot] ?? null;
     assert(this.events.hasRoom, 'event queue full for a stream item');
@@ -951,6 +959,7 @@ export class Endpoint implements DatagramEndpoint {
     }
     if (((t.flags[slot] as number) & TransferFlag.AwaitingRespond) === 0) return false;
     t.flags[slot] = (t.flags[slot] as number) & ~TransferFlag.AwaitingRespond;
+    if (this.tracer !== null) this.traceState(slot, ReceiverState.Cancelled, status);
     t.state[slot] = ReceiverState.Cancelled;
     t.resetStatus[slot] = status;
     this.replyFlowReset(
@@ -1110,7 +1119,11 @@ export class Endpoint implements DatagramEndpoint {
         }
         return registered;
       }
+      if (this.tracer !== null) this.traceTransition(slot, TraceState.SenderIdle, SenderState.Queued, 0);
       if (this.depsWaiting[slot] === 1) return t.handleOf(slot);
+    }
+    if (this.tracer !== null && this.causalToken[slot] === CAUSALITY_TOKEN_NONE) {
+      this.traceTransition(slot, TraceState.SenderIdle, SenderState.Queued, 0);
     }
     // spec: state-machines.md#sender-transfer (IDLE × submit, no dependencies → QUEUED (turn))
     this.waitPush(peer, slot, false);
@@ -1180,6 +1193,7 @@ export class Endpoint implements DatagramEndpoint {
     this.nowUs = nowUs;
     this.bump(C.datagramsReceived, 1);
     const result = this.opener.open(bytes, offset, length, nowUs);
+    if (this.tracer !== null) this.traceDatagramReceived(peer, bytes, offset, length, result);
     if (result === OpenResult.Ok) {
       if (this.opener.opened.kind === DatagramKind.Control) this.onControl(nowUs);
     } else if (result === OpenResult.Data) {
@@ -1225,6 +1239,7 @@ export class Endpoint implements DatagramEndpoint {
         continue;
       }
       if (decodeMessageBody(type, bytes, it.bodyOffset, it.bodyLength, views) !== DecodeReason.Ok) return;
+      if (this.tracer !== null) this.traceMessageReceived(peer, type, MESSAGE_HEADER_SIZE + it.bodyLength);
       switch (type) {
         case MessageType.TransferAccept:
           this.onAccept(nowUs, peer, views.transferAccept);
@@ -1311,6 +1326,7 @@ export class Endpoint implements DatagramEndpoint {
         const index = this.peers.pushReply(peer, ReplyKind.Challenge);
         if (index !== NONE) this.peers.replyStatus[index] = admission.heldSlots[i] as number;
       }
+      if (this.tracer !== null) this.traceNotifyReceived(peer, entry, result);
     }
   }
 
@@ -1371,6 +1387,7 @@ export class Endpoint implements DatagramEndpoint {
     ) {
       // Delivery refused before any state exists: the sender retransmits later.
       this.bump(C.deliveriesRefused, 1);
+      if (this.tracer !== null) this.tracePeer(TraceKind.Error, peer, TraceError.DeliveryRefused, 0, 0);
       return;
     }
     // Receivers (time-wait records included) may take at most receiversMax slots, so that answers
@@ -1383,6 +1400,7 @@ export class Endpoint implements DatagramEndpoint {
     if (reason === StatusCode.Ok) reason = this.askAcceptor(slot, peer, entry, stream, nowUs);
     if (reason !== StatusCode.Ok) {
       this.bump(C.notifiesRejected, 1);
+      if (this.tracer !== null) this.tracePeer(TraceKind.Error, peer, TraceError.NotifyRejected, reason, 0);
       const index = this.peers.pushReply(peer, ReplyKind.Reject);
       if (index !== NONE) {
         this.peers.replyAHi[index] = entry.senderTransferIdHi;
@@ -1423,6 +1441,7 @@ export class Endpoint implements DatagramEndpoint {
           this.holdFlow(slot); // acceptor hook: held (copied) until admit
           return;
         }
+        if (this.tracer !== null) this.traceState(slot, ReceiverState.Reassembling, 0);
         t.state[slot] = ReceiverState.Reassembling;
         this.ctrlMark(slot, Pending.Accept);
         this.streams.itemReady(slot, nowUs);
@@ -1446,6 +1465,7 @@ export class Endpoint implements DatagramEndpoint {
       if (at === ARENA_FULL) {
         // No room for the bytes: undo and let the sender retransmit.
         this.bump(C.deliveriesRefused, 1);
+        if (this.tracer !== null) this.tracePeer(TraceKind.Error, peer, TraceError.DeliveryRefused, 1, 0);
         if (request !== NONE) t.link[request] = NONE;
         t.unindexReceiver(slot);
         t.free(slot);
@@ -1459,6 +1479,7 @@ export class Endpoint implements DatagramEndpoint {
         entry.inlineBytes.subarray(entry.inlineOffset, entry.inlineOffset + entry.payloadSize),
         at + headerLength,
       );
+      if (this.tracer !== null) this.traceState(slot, ReceiverState.Delivered, 0);
       t.state[slot] = ReceiverState.Delivered;
       this.ctrlMark(slot, Pending.Accept);
       this.deliver(slot, nowUs, arena, at, headerLength, arena, at + headerLength);
@@ -1491,11 +1512,13 @@ export class Endpoint implements DatagramEndpoint {
       // The application places this payload: offer it (ACCEPT QUEUED until acceptBulk).
       if (this.events.size >= config.eventsMax) {
         this.bump(C.deliveriesRefused, 1);
+        if (this.tracer !== null) this.tracePeer(TraceKind.Error, peer, TraceError.DeliveryRefused, 0, 0);
         t.unindexReceiver(slot);
         t.free(slot);
         this.receiversLive--;
         return;
       }
+      if (this.tracer !== null) this.traceState(slot, ReceiverState.Offered, 0);
       t.state[slot] = ReceiverState.Offered;
       t.flags[slot] = (t.flags[slot] as number) | TransferFlag.Visible;
       this.ctrlMark(slot, Pending.Accept);
@@ -1713,6 +1736,7 @@ export class Endpoint implements DatagramEndpoint {
     const t = this.transfers;
     if (this.activeReceivers >= this.config.receiversActiveMax) {
       // spec: state-machines.md#receiver-transfer (NOTIFIED × decide, no capacity now → ACCEPT QUEUED)
+      if (this.tracer !== null) this.traceState(slot, ReceiverState.Queued, 0);
       t.state[slot] = ReceiverState.Queued;
       this.bump(C.acceptsQueued, 1);
       this.queuedList.pushBack(0, slot);
@@ -1757,6 +1781,7 @@ export class Endpoint implements DatagramEndpoint {
   private activateReceiver(slot: number): void {
     const t = this.transfers;
     this.activeReceivers++;
+    if (this.tracer !== null) this.traceState(slot, ReceiverState.Accepted, 0);
     t.state[slot] = ReceiverState.Accepted;
     this.pullQueue.push(slot, t.priority[slot] as number);
   }
@@ -1781,6 +1806,7 @@ export class Endpoint implements DatagramEndpoint {
     this.congestion.onTransferAcked(nowUs, t.peer[request] as number, request);
     this.releaseBuffer(request);
     this.waitRemove(request);
+    if (this.tracer !== null) this.traceState(request, SenderState.AwaitingResponse, 0);
     t.state[request] = SenderState.AwaitingResponse;
     this.disarm(request);
     if (Number.isFinite(this.config.responseTimeoutUs)) {
@@ -1836,6 +1862,7 @@ export class Endpoint implements DatagramEndpoint {
     t.peerIdHi[slot] = view.receiverTransferIdHi;
     t.peerIdLo[slot] = view.receiverTransferIdLo;
     if (view.status === AcceptStatus.Queued) {
+      if (this.tracer !== null) this.traceState(slot, SenderState.Held, 0);
       t.state[slot] = SenderState.Held;
       t.exponent[slot] = 0;
       this.arm(slot, Timer.Liveness, nowUs, -1);
@@ -1845,6 +1872,7 @@ export class Endpoint implements DatagramEndpoint {
       this.senderDelivered(slot, nowUs);
       return;
     }
+    if (this.tracer !== null) this.traceState(slot, SenderState.Accepted, 0);
     t.state[slot] = SenderState.Accepted;
     t.exponent[slot] = 0;
     t.silentExpiries[slot] = 0;
@@ -1898,6 +1926,7 @@ export class Endpoint implements DatagramEndpoint {
     this.setWork(slot, false);
     t.attemptsLeft[slot] = (t.attemptsLeft[slot] as number) - 1;
     t.attempt[slot] = (t.attempt[slot] as number) + 1;
+    if (this.tracer !== null) this.traceState(slot, SenderState.Queued, 0);
     t.state[slot] = SenderState.Queued;
     t.flags[slot] = ((t.flags[slot] as number) & ~TransferFlag.Retransmitted) | TransferFlag.RetryAttempt;
     t.retransmits[slot] = 0;
@@ -1914,6 +1943,7 @@ export class Endpoint implements DatagramEndpoint {
       this.requestDelivered(slot, nowUs);
       return;
     }
+    if (this.tracer !== null) this.traceState(slot, TraceState.SenderCompleted, 0);
     this.pushEvent(EventKind.Completed, slot, StatusCode.Ok);
     this.causalEnd(slot, true);
     this.finishSender(slot);
@@ -1973,6 +2003,7 @@ export class Endpoint implements DatagramEndpoint {
       this.peerDesiredKiBps[peer] = view.desiredRateKiBps;
       this.congestion.updatePacing(nowUs, peer);
     }
+    if (this.tracer !== null && state !== SenderState.Draining) this.traceState(slot, SenderState.ServingPulls, 0);
     if (state !== SenderState.Draining) t.state[slot] = SenderState.ServingPulls;
     t.exponent[slot] = 0;
     t.silentExpiries[slot] = 0;
@@ -2109,6 +2140,7 @@ export class Endpoint implements DatagramEndpoint {
       at += size;
       this.bump(C.chunksReceived, 1);
       const slot = t.ids.resolve(chunk.receiverTransferIdHi, chunk.receiverTransferIdLo);
+      if (this.tracer !== null) this.traceChunkReceived(slot, peer, chunk);
       // DATA is unauthenticated: the chunk must name our receiver transfer AND come from its peer.
       if (slot < 0 || t.role[slot] !== Role.Receiver || t.peer[slot] !== peer) {
         this.bump(C.chunksDropped, 1);
@@ -2138,6 +2170,7 @@ export class Endpoint implements DatagramEndpoint {
       stop > (t.requestedEnd[slot] as number)
     ) {
       this.bump(C.chunksDropped, 1);
+      if (this.tracer !== null) this.traceSlot(TraceKind.Error, slot, TraceError.ChunkDropped, 2, start);
       return;
     }
     const reassembly = t.reassembly[slot] as Uint8Array;
@@ -2156,6 +2189,7 @@ export class Endpoint implements DatagramEndpoint {
     const added = received.add(start, stop);
     if (added === FRAGMENT_LIMIT) {
       this.bump(C.chunksDropped, 1);
+      if (this.tracer !== null) this.traceSlot(TraceKind.Error, slot, TraceError.ChunkDropped, 3, start);
       return;
     }
     const source = chunk.bytes;
@@ -2218,6 +2252,7 @@ export class Endpoint implements DatagramEndpoint {
       this.bump(C.recordsFailed, 1);
       const failures = (t.integrityFailures[slot] as number) + 1;
       t.integrityFailures[slot] = failures;
+      if (this.tracer !== null) this.traceSlot(TraceKind.Error, slot, TraceError.RecordFailed, r, failures);
       if (failures >= this.config.integrityFailuresMax) {
         this.failReceiver(slot, StatusCode.IntegrityFailure, true, nowUs);
         return;
@@ -2251,6 +2286,7 @@ export class Endpoint implements DatagramEndpoint {
     this.pullQueue.remove(slot);
     this.pullOutstandingTotal -= t.outstandingBytes[slot] as number;
     t.outstandingBytes[slot] = 0;
+    if (this.tracer !== null) this.traceState(slot, ReceiverState.Reassembling, 0);
     t.state[slot] = ReceiverState.Reassembling;
     this.setWork(slot, false);
     this.tryDeliverBuffered(slot, nowUs);
@@ -2271,6 +2307,7 @@ export class Endpoint implements DatagramEndpoint {
     }
     const header = t.headerRef[slot] ?? null;
     const reassembly = t.reassembly[slot] as Uint8Array;
+    if (this.tracer !== null) this.traceState(slot, ReceiverState.Delivered, 0);
     t.state[slot] = ReceiverState.Delivered;
     this.reassemblyInUse -= t.reassemblyBytesHeld[slot] as number;
     t.reassemblyBytesHeld[slot] = 0;
@@ -2333,6 +2370,7 @@ export class Endpoint implements DatagramEndpoint {
           length,
         );
         t.link[request] = NONE;
+        if (this.tracer !== null) this.traceState(request, TraceState.SenderCompleted, 0);
         // spec: state-machines.md#sender-transfer (RESPONSE_RECEIVED on entering COMPLETED)
         this.causalEnd(request, true);
         this.finishSender(request);
@@ -2384,22 +2422,26 @@ export class Endpoint implements DatagramEndpoint {
         const peer = ~slot;
         if (this.peerTimer[peer] !== handle) continue;
         this.peerTimer[peer] = NONE;
+        if (this.tracer !== null) this.tracePeer(TraceKind.TimerExpired, peer, Timer.Health, 0, 0);
         this.onHealthTimer(peer, nowUs);
         continue;
       }
       if (kind === Timer.StreamClose || kind === Timer.StreamTimeWait) {
+        if (this.tracer !== null) this.traceStreamTimer(kind, slot);
         this.streams.onTimer(kind, slot, handle, nowUs);
         continue;
       }
       if (kind === Timer.Deadline) {
         if (this.deadlineTimer[slot] !== handle) continue;
         this.deadlineTimer[slot] = NONE;
+        if (this.tracer !== null) this.traceSlot(TraceKind.TimerExpired, slot, Timer.Deadline, 0, 0);
         // spec: state-machines.md#sender-transfer (any non-terminal × deadline → FAILED (TIMEOUT))
         if (t.role[slot] === Role.Sender) this.failSender(slot, StatusCode.Timeout, true);
         continue;
       }
       if (t.timer[slot] !== handle) continue;
       t.timer[slot] = NONE;
+      if (this.tracer !== null) this.traceTimer(kind, slot);
       this.onTimer(kind, slot, nowUs);
     }
     this.admission.expire(nowUs);
@@ -2562,6 +2604,7 @@ export class Endpoint implements DatagramEndpoint {
     for (;;) {
       const changed = health.pollTransition();
       if (changed === TRANSITION_NONE) break;
+      if (this.tracer !== null) this.traceHealthChange(changed);
       if (health.lastTo === PeerState.Failed) this.failPeer(changed);
       else if (health.lastFrom === PeerState.Probing) this.resumePeer(changed, nowUs);
     }
@@ -2870,6 +2913,7 @@ export class Endpoint implements DatagramEndpoint {
       );
     }
     if (state === SenderState.Notifying) this.addCredit(t.peer[slot] as number);
+    if (this.tracer !== null) this.traceSenderFailed(slot, status);
     this.pushEvent(EventKind.Failed, slot, status);
     const link = t.link[slot] as number;
     if (link !== NONE && t.ids.slots.isLive(link, t.linkGeneration[slot] as number) && t.link[link] === slot) {
@@ -2888,6 +2932,7 @@ export class Endpoint implements DatagramEndpoint {
       // A delivered request the requester gave up on: it can no longer be answered.
       if (((t.flags[slot] as number) & TransferFlag.AwaitingRespond) !== 0) {
         t.flags[slot] = (t.flags[slot] as number) & ~TransferFlag.AwaitingRespond;
+        if (this.tracer !== null) this.traceState(slot, ReceiverState.Failed, status);
         t.state[slot] = ReceiverState.Failed;
         t.resetStatus[slot] = status;
         this.pushEvent(EventKind.Failed, slot, status);
@@ -2931,6 +2976,7 @@ export class Endpoint implements DatagramEndpoint {
     t.recordDone[slot] = null;
     t.payloadKey[slot]?.destroy();
     t.payloadKey[slot] = null;
+    if (this.tracer !== null) this.traceState(slot, ReceiverState.Failed, status);
     t.state[slot] = ReceiverState.Failed;
     this.setWork(slot, false);
     t.resetStatus[slot] = status;
@@ -2953,6 +2999,7 @@ export class Endpoint implements DatagramEndpoint {
     if (this.streams.streamOf[slot] !== NONE) this.streams.receiverFreed(slot); // streams hook
     this.ctrlRemove(slot);
     for (let i = 0; i < this.blockedCount; i++) assert(this.blocked[i] !== slot, 'freeing a blocked receiver');
+    if (this.tracer !== null) this.traceState(slot, TraceState.None, 0);
     t.unindexReceiver(slot);
     t.received[slot]?.clear();
     t.free(slot);
@@ -3056,6 +3103,7 @@ export class Endpoint implements DatagramEndpoint {
       this.pullOutstandingTotal += end - start;
       t.flags[slot] = (t.flags[slot] as number) & ~TransferFlag.PullRetransmission;
       if (t.state[slot] === ReceiverState.Accepted) {
+        if (this.tracer !== null) this.traceState(slot, ReceiverState.Pulling, 0);
         t.state[slot] = ReceiverState.Pulling;
         this.setWork(slot, true);
         t.exponent[slot] = 0;
@@ -3092,6 +3140,8 @@ export class Endpoint implements DatagramEndpoint {
       copyBytes(this.resetReplies, index * UNKNOWN_PATH_SECRET_SIZE, out, offset, UNKNOWN_PATH_SECRET_SIZE);
       info.peer = this.resetReplyPeers[index] as number;
       info.priority = CONTROL_CLASS;
+      if (this.tracer !== null)
+        this.tracePeer(TraceKind.DatagramSent, info.peer, DatagramKind.UnknownPathSecret, UNKNOWN_PATH_SECRET_SIZE, 0);
       return UNKNOWN_PATH_SECRET_SIZE;
     }
     for (let i = 0; i < this.pacedCount; i++) this.scheduleData(this.pacedPeers[i] as number);
@@ -3153,6 +3203,7 @@ export class Endpoint implements DatagramEndpoint {
         info.peer = peer;
         info.priority = priority;
         this.bump(C.wireBytesSent, length);
+        if (this.tracer !== null) this.tracePeer(TraceKind.DatagramSent, peer, (out[offset] as number) >> 4, length, 0);
         return length;
       }
       peers.rotate(false);
@@ -3201,10 +3252,13 @@ export class Endpoint implements DatagramEndpoint {
           const size = this.appendNotify(slot, peer, out, messageOffset, end, retransmit);
           if (size < 0) break;
           entries++;
+          if (this.tracer !== null)
+            this.traceSlot(TraceKind.MessageSent, slot, MessageType.TransferNotify, size, retransmit ? 1 : 0);
           if (!retransmit) p.notifyCredit[peer] = (p.notifyCredit[peer] as number) - 1;
           this.waitRemove(slot);
           t.pending[slot] = (t.pending[slot] as number) & ~Pending.Notify;
           // spec: state-machines.md#sender-transfer (QUEUED × dequeued → NOTIFYING; notify timer k = 0 / k per expiry)
+          if (this.tracer !== null) this.traceState(slot, SenderState.Notifying, 0);
           t.state[slot] = SenderState.Notifying;
           this.setWork(slot, true);
           t.sentAtUs[slot] = nowUs;
@@ -3218,16 +3272,20 @@ export class Endpoint implements DatagramEndpoint {
     while ((p.replyCount[peer] as number) > 0) {
       const written = this.writeReply(peer, p.firstReply(peer), out, at, end);
       if (written === ENCODE_NO_ROOM) break;
+      if (this.tracer !== null && written > 0) this.traceReplySent(peer, p.firstReply(peer), out, at, written);
       p.popReply(peer);
       if (written > 0) at += written;
     }
     // 2b. streams hook: STREAM_CLOSEs owed to the peer.
+    const streamsFrom = at;
     if (this.streams.hasControl(peer)) at = this.streams.writeControl(peer, out, at, end);
+    if (this.tracer !== null && at > streamsFrom) this.traceMessagesSent(peer, NONE, out, streamsFrom, at, 0);
     // 3. Per-transfer control messages.
     for (;;) {
       const slot = this.ctrlList.first(peer);
       if (slot === NONE) break;
       const written = this.writeTransferControl(slot, out, at, end);
+      if (this.tracer !== null && written > 0) this.traceMessagesSent(peer, slot, out, at, at + written, 0);
       at += written;
       if (t.pending[slot] !== 0) break;
       this.ctrlRemove(slot);
@@ -3513,6 +3571,7 @@ export class Endpoint implements DatagramEndpoint {
       copyBytes(buffers.bytes(buffer), buffers.bytesOffset(buffer) + start, out, at + DATA_CHUNK_HEADER_SIZE, length);
       at += DATA_CHUNK_HEADER_SIZE + length;
       this.bump(C.payloadBytesSent, length);
+      if (this.tracer !== null) this.traceSlot(TraceKind.MessageSent, slot, MessageType.DataChunks, length, start);
       // congestion: one delivery record per chunk (Karn: bytes sent before are a retransmission)
       this.congestion.onChunkSent(nowUs, peer, slot, start, start + length, start < (t.sentEnd[slot] as number));
       if (start + length > (t.sentEnd[slot] as number)) t.sentEnd[slot] = start + length;
@@ -3527,6 +3586,7 @@ export class Endpoint implements DatagramEndpoint {
         (t.sentEnd[slot] as number) >= (t.sealedBytes[slot] as number)
       ) {
         // spec: state-machines.md#sender-transfer (SERVING_PULLS × chunks sent → DRAINING, tail timer k = 0)
+        if (this.tracer !== null) this.traceState(slot, SenderState.Draining, 0);
         t.state[slot] = SenderState.Draining;
         t.exponent[slot] = 0;
         this.arm(slot, Timer.Data, nowUs, -1);
@@ -3591,6 +3651,7 @@ export class Endpoint implements DatagramEndpoint {
     const count = t.sendCount[slot] as number;
     if (count >= SEND_RANGES_MAX || stop <= start) {
       this.bump(C.sendRangesDropped, 1);
+      if (this.tracer !== null) this.traceSlot(TraceKind.Error, slot, TraceError.SendRangeDropped, pullId, 0);
       return;
     }
     const index = slot * SEND_RANGES_MAX + (((t.sendHead[slot] as number) + count) % SEND_RANGES_MAX);
@@ -3667,5 +3728,241 @@ export class Endpoint implements DatagramEndpoint {
   private dataDrop(slot: number): void {
     this.transfers.sendCount[slot] = 0;
     this.dataRemove(slot);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Tracing (trace.ts): every helper below is called only behind `if (this.tracer !== null)`.
+
+  /**
+   * Sets (or, with null, removes) the trace subscriber: from now on every transfer transition,
+   * message, datagram, congestion action, health change, error and timer expiry is handed to
+   * `tracer.onTrace` synchronously (trace.ts, TRACE_KINDS). Without one the engine pays a null
+   * check per site and allocates nothing.
+   */
+  setTracer(tracer: EndpointTracer | null): void {
+    this.tracer = tracer;
+    this.congestion.setTracer(tracer);
+  }
+
+  /** The correlation id of a slot's records: its causality token, else its handle. */
+  private correlationOf(slot: number, handle: number): number {
+    const token = this.causalToken[slot] as number;
+    return token !== CAUSALITY_TOKEN_NONE ? token : handle;
+  }
+
+  /** A record about a transfer slot. */
+  private traceSlot(kind: number, slot: number, a: number, b: number, c: number): void {
+    const t = this.transfers;
+    const handle = t.handleOf(slot);
+    (this.tracer as EndpointTracer).onTrace(
+      kind,
+      this.nowUs,
+      handle,
+      t.peer[slot] as number,
+      a,
+      b,
+      c,
+      this.correlationOf(slot, handle),
+    );
+  }
+
+  /** A record about a peer (no transfer). */
+  private tracePeer(kind: number, peer: number, a: number, b: number, c: number): void {
+    (this.tracer as EndpointTracer).onTrace(kind, this.nowUs, -1, peer, a, b, c, -1);
+  }
+
+  /** TRANSFER_STATE from `from` to `to` (TraceState values; the engine's states are among them). */
+  private traceTransition(slot: number, from: number, to: number, status: number): void {
+    if (from !== to) this.traceSlot(TraceKind.TransferState, slot, from, to, status);
+  }
+
+  /**
+   * TRANSFER_STATE from the slot's current state (call before assigning the new one); a fresh slot
+   * (state 0) is IDLE for a sender and NOTIFIED for a receiver. Self-transitions are not traced.
+   * spec: state-machines.md#sender-transfer, state-machines.md#receiver-transfer
+   */
+  private traceState(slot: number, to: number, status: number): void {
+    const t = this.transfers;
+    let from = t.state[slot] as number;
+    if (from === 0) from = t.role[slot] === Role.Sender ? TraceState.SenderIdle : TraceState.ReceiverNotified;
+    this.traceTransition(slot, from, to, status);
+  }
+
+  /** A sender's terminal failure: CANCELLED for status CANCELLED, else FAILED. */
+  private traceSenderFailed(slot: number, status: number): void {
+    this.traceState(
+      slot,
+      status === StatusCode.Cancelled ? TraceState.SenderCancelled : TraceState.SenderFailed,
+      status,
+    );
+  }
+
+  /** DATAGRAM_RECEIVED, then an ERROR when the opener refused it. */
+  private traceDatagramReceived(peer: number, bytes: Uint8Array, offset: number, length: number, result: number): void {
+    const kind = length > 0 ? (bytes[offset] as number) >> 4 : 0;
+    this.tracePeer(TraceKind.DatagramReceived, peer, kind, length, result);
+    switch (result) {
+      case OpenResult.Ok:
+      case OpenResult.Data:
+        return;
+      case OpenResult.UnknownPathSecret:
+        this.tracePeer(TraceKind.Error, peer, TraceError.UnknownPathSecret, 0, 0);
+        return;
+      case OpenResult.PeerLostPathSecret:
+        this.tracePeer(TraceKind.Error, peer, TraceError.PeerLostPathSecret, 0, 0);
+        return;
+      case OpenResult.BadHeader:
+      case OpenResult.UnsupportedVersion:
+      case OpenResult.BodyInvalid:
+      case OpenResult.DataInvalid:
+        this.tracePeer(TraceKind.Error, peer, TraceError.DecodeRejected, result, this.opener.lastDecodeReason);
+        return;
+      default:
+        this.tracePeer(TraceKind.Error, peer, TraceError.AuthenticationFailed, result, 0);
+    }
+  }
+
+  /** A sender slot of `peer` named by our id, or NONE. */
+  private ownSender(peer: number, hi: number, lo: number): number {
+    const t = this.transfers;
+    const slot = t.ids.resolve(hi, lo);
+    return slot >= 0 && t.role[slot] === Role.Sender && t.peer[slot] === peer ? slot : NONE;
+  }
+
+  /** MESSAGE_RECEIVED for a decoded control message (not TRANSFER_NOTIFY): the transfer it names, if ours. */
+  private traceMessageReceived(peer: number, type: number, bytes: number): void {
+    const v = this.views;
+    const t = this.transfers;
+    let slot = NONE;
+    let detail = 0;
+    switch (type) {
+      case MessageType.TransferAccept:
+        slot = this.ownSender(peer, v.transferAccept.senderTransferIdHi, v.transferAccept.senderTransferIdLo);
+        detail = v.transferAccept.status;
+        break;
+      case MessageType.PullRequest:
+        slot = this.ownSender(peer, v.pullRequest.senderTransferIdHi, v.pullRequest.senderTransferIdLo);
+        detail = v.pullRequest.flags;
+        break;
+      case MessageType.RangeAck:
+        slot = this.ownSender(peer, v.rangeAck.senderTransferIdHi, v.rangeAck.senderTransferIdLo);
+        detail = v.rangeAck.flags;
+        break;
+      case MessageType.CancelPull:
+        slot = this.ownSender(peer, v.cancelPull.senderTransferIdHi, v.cancelPull.senderTransferIdLo);
+        break;
+      case MessageType.TransferChallenge:
+        slot = this.ownSender(peer, v.transferChallenge.senderTransferIdHi, v.transferChallenge.senderTransferIdLo);
+        break;
+      case MessageType.FlowReset: {
+        const r = v.flowReset;
+        detail = r.statusCode;
+        const receiver =
+          r.receiverTransferIdHi !== 0 || r.receiverTransferIdLo !== 0
+            ? t.ids.resolve(r.receiverTransferIdHi, r.receiverTransferIdLo)
+            : NONE;
+        if (receiver >= 0 && t.role[receiver] === Role.Receiver && t.peer[receiver] === peer) slot = receiver;
+        else slot = this.ownSender(peer, r.senderTransferIdHi, r.senderTransferIdLo);
+        if (slot === NONE) slot = t.findReceiver(peer, r.senderTransferIdHi, r.senderTransferIdLo);
+        break;
+      }
+      default:
+        break;
+    }
+    if (slot !== NONE) this.traceSlot(TraceKind.MessageReceived, slot, type, bytes, detail);
+    else this.tracePeer(TraceKind.MessageReceived, peer, type, bytes, detail);
+  }
+
+  /** MESSAGE_RECEIVED for one notify entry (after it was acted on), and an ERROR if admission dropped it. */
+  private traceNotifyReceived(peer: number, entry: NotifyEntryView, result: number): void {
+    const slot = this.transfers.findReceiver(peer, entry.senderTransferIdHi, entry.senderTransferIdLo);
+    const bytes = notifyEntrySize(entry);
+    if (slot !== NONE) this.traceSlot(TraceKind.MessageReceived, slot, MessageType.TransferNotify, bytes, result);
+    else this.tracePeer(TraceKind.MessageReceived, peer, MessageType.TransferNotify, bytes, result);
+    if (
+      result !== AdmissionResult.Admit &&
+      result !== AdmissionResult.KnownTransfer &&
+      result !== AdmissionResult.Challenged
+    ) {
+      this.tracePeer(TraceKind.Error, peer, TraceError.NotifyDropped, result, 0);
+    }
+  }
+
+  /** MESSAGE_RECEIVED for one DATA chunk, and an ERROR when it names nothing that takes it. */
+  private traceChunkReceived(slot: number, peer: number, chunk: DataChunkView): void {
+    const t = this.transfers;
+    const offset = chunk.sealedOffset;
+    if (slot < 0 || t.role[slot] !== Role.Receiver || t.peer[slot] !== peer) {
+      this.tracePeer(TraceKind.MessageReceived, peer, MessageType.DataChunks, chunk.length, offset);
+      this.tracePeer(TraceKind.Error, peer, TraceError.ChunkDropped, 0, offset);
+      return;
+    }
+    this.traceSlot(TraceKind.MessageReceived, slot, MessageType.DataChunks, chunk.length, offset);
+    const state = t.state[slot] as number;
+    if (state !== ReceiverState.Pulling && state !== ReceiverState.Delivered && this.streams.itemHeld[slot] !== 1) {
+      this.traceSlot(TraceKind.Error, slot, TraceError.ChunkDropped, 1, offset);
+    }
+  }
+
+  /** MESSAGE_SENT for each message framed in `out[from, to)` (one record each; `slot` NONE: no transfer). */
+  private traceMessagesSent(
+    peer: number,
+    slot: number,
+    out: Uint8Array,
+    from: number,
+    to: number,
+    detail: number,
+  ): void {
+    for (let at = from; at + MESSAGE_HEADER_SIZE <= to; ) {
+      const type = out[at] as number;
+      const bytes = MESSAGE_HEADER_SIZE + readU16(out, at + 1);
+      if (slot !== NONE) this.traceSlot(TraceKind.MessageSent, slot, type, bytes, detail);
+      else this.tracePeer(TraceKind.MessageSent, peer, type, bytes, detail);
+      at += bytes;
+    }
+  }
+
+  /** MESSAGE_SENT for a stateless reply (detail: the status of a FLOW_RESET or ACCEPT REJECTED). */
+  private traceReplySent(peer: number, index: number, out: Uint8Array, at: number, written: number): void {
+    const kind = this.peers.replyKind[index];
+    const detail =
+      kind === ReplyKind.FlowReset || kind === ReplyKind.Reject ? (this.peers.replyStatus[index] as number) : 0;
+    this.traceMessagesSent(peer, NONE, out, at, at + written, detail);
+  }
+
+  /** TIMER_EXPIRED of a transfer's phase timer (exponent and retransmits before the engine acts). */
+  private traceTimer(kind: number, slot: number): void {
+    const t = this.transfers;
+    this.traceSlot(TraceKind.TimerExpired, slot, kind, t.exponent[slot] as number, t.retransmits[slot] as number);
+  }
+
+  /** TIMER_EXPIRED of a stream timer (handle = the stream handle). */
+  private traceStreamTimer(kind: number, stream: number): void {
+    const handle = this.streams.handleOf(stream);
+    (this.tracer as EndpointTracer).onTrace(
+      TraceKind.TimerExpired,
+      this.nowUs,
+      handle,
+      this.streams.peer[stream] as number,
+      kind,
+      0,
+      0,
+      handle,
+    );
+  }
+
+  /** HEALTH_CHANGE for the transition just polled from the health table. */
+  private traceHealthChange(peer: number): void {
+    const h = this.health;
+    (this.tracer as EndpointTracer).onTrace(
+      TraceKind.HealthChange,
+      h.lastAtUs,
+      -1,
+      peer,
+      h.lastFrom,
+      h.lastTo,
+      h.lastCause,
+      -1,
+    );
   }
 }
