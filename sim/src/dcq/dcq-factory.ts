@@ -114,7 +114,12 @@ export function createDcqTransportFactory(): SimTransportFactory {
         incarnation: context.incarnation,
         psk: simPsk(context.seed),
         provider: createProvider(context.cryptoProvider, transportSeed),
-        endpoint: { receiveWindowBytes: DCQ_SIM_RECEIVE_WINDOW_BYTES, pullBytes: DCQ_SIM_PULL_BYTES },
+        buffersMax: context.transfersMax,
+        endpoint: {
+          receiveWindowBytes: DCQ_SIM_RECEIVE_WINDOW_BYTES,
+          pullBytes: DCQ_SIM_PULL_BYTES,
+          transfersMax: context.transfersMax,
+        },
       });
     },
     pathSecrets(): readonly CapturePathSecret[] {

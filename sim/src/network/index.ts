@@ -57,6 +57,7 @@ export {
   SIM_NICS_PER_HOST_MAX,
   SIM_RATE_BITS_PER_SECOND_MAX,
   SIM_SWITCHES_MAX,
+  SIM_TRANSFERS_MAX_DEFAULT,
   SimTopology,
   type SingleSwitchFabric,
 } from './topology.js';

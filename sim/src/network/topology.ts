@@ -58,7 +58,16 @@ export interface HostConfig {
   readonly nics: readonly NicConfig[];
   /** The leaf it hangs off in a leaf–spine fabric (default: hosts are split into contiguous racks). */
   readonly leaf?: number;
+  /**
+   * Transfers the host's transport must hold at once — live ones and those lingering after they
+   * ended (time-wait) — e.g. a client issuing a burst of 10,000 RPCs; the network ignores it, the
+   * runner passes it to the transport factory (default {@link SIM_TRANSFERS_MAX_DEFAULT}).
+   */
+  readonly transfersMax?: number;
 }
+
+/** Default of {@link HostConfig.transfersMax}. */
+export const SIM_TRANSFERS_MAX_DEFAULT = 4096;
 
 /** A single switch that every NIC plugs into. */
 export interface SingleSwitchFabric {

@@ -6,7 +6,7 @@
  * `dcq-sim fanout-sizes --param rpcs=2000` reproduces what the `sim-*` benchmarks measure.
  */
 import { InvalidArgumentError } from '@dcq/core';
-import type { HostConfig } from '../network/topology.js';
+import { type HostConfig, SIM_TRANSFERS_MAX_DEFAULT } from '../network/topology.js';
 import { fanOut } from '../workloads/fan-out.js';
 import { homaPriorityCutoffs } from '../workloads/homa-priority-cutoffs.js';
 import { loadHomaWorkload } from '../workloads/homa-workloads.js';
@@ -72,9 +72,15 @@ export const FANOUT_SIZES_SCENARIO: ScenarioDefinition = {
       responseSizes: new FixedSize(param(parameters, 'responseBytes')),
       seed,
     });
+    // The client holds every RPC of the burst, each with its response's time-wait record after it.
+    const hosts = uniformHosts(peers + 1, param(parameters, 'rateGbps'));
+    hosts[0] = {
+      ...(hosts[0] as HostConfig),
+      transfersMax: Math.max(SIM_TRANSFERS_MAX_DEFAULT, 3 * param(parameters, 'rpcs')),
+    };
     return {
       name: 'fanout-sizes',
-      hosts: uniformHosts(peers + 1, param(parameters, 'rateGbps')),
+      hosts,
       workload,
       workloadName: param(parameters, 'w3') === 1 ? 'fan-out-w3' : 'fan-out-log-uniform',
       durationNs: 1_000_000,

@@ -33,7 +33,7 @@ import { idealCompletionNs } from '../metrics/slowdown.js';
 import { TransferRecords, TransferStatus } from '../metrics/transfer-records.js';
 import type { TappedDatagram } from '../network/datagram-tap.js';
 import { SIM_DATAGRAM_BYTES_MAX_DEFAULT, SimNetwork } from '../network/sim-network.js';
-import { NIC_PROPAGATION_DELAY_NS_DEFAULT } from '../network/topology.js';
+import { NIC_PROPAGATION_DELAY_NS_DEFAULT, SIM_TRANSFERS_MAX_DEFAULT } from '../network/topology.js';
 import { CaptureDecryptor } from '../pcap/capture-decryptor.js';
 import { openPcapCapture, type PcapCapture } from '../pcap/pcap-capture.js';
 import { TransferKind, type TransferList } from '../workloads/transfer-list.js';
@@ -291,6 +291,7 @@ export class ScenarioRunner {
         this.heldBytesPerHostMax / ((this.hostFirstNic[host + 1] as number) - (this.hostFirstNic[host] as number)),
       ),
       cryptoProvider: this.cryptoProvider,
+      transfersMax: this.scenario.hosts[host]?.transfersMax ?? SIM_TRANSFERS_MAX_DEFAULT,
     });
     const id = (this.hostFirstNic[host] as number) + nic;
     this.transports[id] = transport;

@@ -57,6 +57,8 @@ export interface SimTransportContext {
   readonly heldBytesMax: number;
   /** Crypto provider requested for this run (one of the factory's `cryptoProviders`). */
   readonly cryptoProvider: string;
+  /** Transfers the transport should be able to hold at once (the host's `transfersMax`). */
+  readonly transfersMax: number;
 }
 
 /** Makes the transports of a run; registered by name (`dcq`, `sender-driven`, …). */

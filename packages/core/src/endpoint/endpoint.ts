@@ -246,9 +246,10 @@ export interface SubmitOptions {
   /** One DependencyKind for all dependencies or one per dependency (default ResponseReceivedCascade). */
   readonly dependencyKinds?: ArrayLike<number> | number;
   /**
-   * Attempts at most (default 1 = no retries). A notify answered ACCEPT REJECTED(OVERLOADED or
-   * LIMIT_EXCEEDED) is re-attempted under the same transfer id after timeout(attempt) while attempts
-   * are left (never for responses).
+   * Attempts at most (default 1 = no retries; 16 for a response, whose requester waits for it). A
+   * notify answered ACCEPT REJECTED(OVERLOADED or LIMIT_EXCEEDED) is re-attempted under the same
+   * transfer id after timeout(attempt) while attempts are left. A response that fails for good
+   * fails its request at the requester too (FLOW_RESET naming the request).
    */
   readonly attemptsMax?: number;
   /**
@@ -285,6 +286,8 @@ const SENT_NOTIFIES_PER_PEER = 256;
 /** UNKNOWN_PATH_SECRET replies waiting for pollTransmit. */
 const RESET_REPLIES_MAX = 16;
 const PRIORITY_DEFAULT = 3;
+/** Attempts of a RESPONSE when `attemptsMax` is not given (see submit). */
+const RESPONSE_ATTEMPTS_DEFAULT = 16;
 /** Transfer priority levels (0 highest … NOTIFY_PRIORITY_MAX). */
 const PRIORITY_LEVELS = NOTIFY_PRIORITY_MAX + 1;
 /** Network class of CONTROL datagrams (and UNKNOWN_PATH_SECRET replies): the highest. */
@@ -1089,7 +1092,12 @@ export class Endpoint implements DatagramEndpoint {
     t.kind[slot] = kind;
     t.priority[slot] = priority;
     t.payloadBytes[slot] = length;
-    t.attemptsLeft[slot] = kind === TransferKind.Response ? 0 : attemptsMax - 1;
+    // A response retries a refusal (OVERLOADED / LIMIT_EXCEEDED: the requester's table was full)
+    // RESPONSE_ATTEMPTS_DEFAULT times unless told otherwise: its requester has nothing else to wait for.
+    t.attemptsLeft[slot] =
+      kind === TransferKind.Response && options?.attemptsMax === undefined
+        ? RESPONSE_ATTEMPTS_DEFAULT - 1
+        : attemptsMax - 1;
     const deadlineUs = options?.deadlineUs;
     if (deadlineUs !== undefined) {
       // spec: state-machines.md#timers-and-backoff (per-transfer deadline)
@@ -1391,9 +1399,11 @@ export class Endpoint implements DatagramEndpoint {
       return;
     }
     // Receivers (time-wait records included) may take at most receiversMax slots, so that answers
-    // (responses) always find room in the table.
+    // (responses) always find room in the table; a response to our own live request is exempt.
     const slot =
-      reason === StatusCode.Ok && this.receiversLive < config.receiversMax ? t.allocate(Role.Receiver, peer) : NONE;
+      reason === StatusCode.Ok && (request !== NONE || this.receiversLive < config.receiversMax)
+        ? t.allocate(Role.Receiver, peer)
+        : NONE;
     if (slot !== NONE) this.receiversLive++;
     if (reason === StatusCode.Ok && slot === NONE) reason = StatusCode.Overloaded;
     // acceptor hook: the application decides the new flow (Accept / Reject(status) / Queue).
@@ -2096,7 +2106,22 @@ export class Endpoint implements DatagramEndpoint {
       return;
     }
     const receiver = t.findReceiver(peer, sHi, sLo);
-    if (receiver !== NONE && this.streams.itemHeld[receiver] !== 1) this.failReceiver(receiver, status, false, nowUs);
+    if (receiver !== NONE) {
+      if (this.streams.itemHeld[receiver] !== 1) this.failReceiver(receiver, status, false, nowUs);
+      return;
+    }
+    // The responder's response to our request failed for good: the request fails with its status.
+    const request = t.ids.resolve(sHi, sLo);
+    if (
+      request >= 0 &&
+      t.role[request] === Role.Sender &&
+      t.peer[request] === peer &&
+      t.kind[request] === TransferKind.UnaryRequest &&
+      t.state[request] === SenderState.AwaitingResponse &&
+      t.link[request] === NONE
+    ) {
+      this.failSender(request, status, false);
+    }
   }
 
   // spec: state-machines.md#sender-transfer (NOTIFYING × TRANSFER_CHALLENGE)
@@ -2913,6 +2938,18 @@ export class Endpoint implements DatagramEndpoint {
       );
     }
     if (state === SenderState.Notifying) this.addCredit(t.peer[slot] as number);
+    if (t.kind[slot] === TransferKind.Response) {
+      // spec: state-machines.md#sender-transfer — a response that failed fails its request at the
+      // requester (FLOW_RESET naming the request), which would otherwise wait for it forever.
+      this.replyFlowReset(
+        t.peer[slot] as number,
+        t.replyToHi[slot] as number,
+        t.replyToLo[slot] as number,
+        0,
+        0,
+        status,
+      );
+    }
     if (this.tracer !== null) this.traceSenderFailed(slot, status);
     this.pushEvent(EventKind.Failed, slot, status);
     const link = t.link[slot] as number;
