@@ -118,6 +118,12 @@ export interface EndpointOptions {
   readonly streamQueueBytesMax?: number;
   /** STREAM_CLOSE retransmissions before the stream closes TIMEOUT (default 8). */
   readonly streamCloseRetransmitsMax?: number;
+  /**
+   * How long the sender transfers of a RESETTING peer (it lost our path secret) stay frozen waiting
+   * for a new path secret (`addPeer`) before they fail PEER_RESET, µs (default 10 s).
+   * spec: replay-and-secrets.md#unknown-path-secret
+   */
+  readonly peerResetHoldUs?: number;
 }
 
 /** A validated, complete configuration. */
@@ -166,6 +172,7 @@ export interface EndpointConfig {
   readonly streamQueueDepthMax: number;
   readonly streamQueueBytesMax: number;
   readonly streamCloseRetransmitsMax: number;
+  readonly peerResetHoldUs: number;
 }
 
 function rate(name: string, value: number | undefined): number {
@@ -254,5 +261,6 @@ export function resolveEndpointConfig(options: EndpointOptions): EndpointConfig 
     streamQueueDepthMax: integer('streamQueueDepthMax', options.streamQueueDepthMax, 16, 1, 1 << 16),
     streamQueueBytesMax: integer('streamQueueBytesMax', options.streamQueueBytesMax, 16 << 20, 1, 2 ** 48),
     streamCloseRetransmitsMax: integer('streamCloseRetransmitsMax', options.streamCloseRetransmitsMax, 8, 0, 1000),
+    peerResetHoldUs: integer('peerResetHoldUs', options.peerResetHoldUs, 10_000_000, 1, 2 ** 40),
   };
 }
