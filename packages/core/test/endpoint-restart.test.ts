@@ -3,6 +3,7 @@ import { NobleCryptoProvider } from '../src/crypto/noble-provider.js';
 import { createSeededRandom } from '../src/crypto/random.js';
 import { EventKind, EventView } from '../src/endpoint/events.js';
 import { derivePskResetKey } from '../src/path-secret-map.js';
+import { PeerState } from '../src/peer-health.js';
 import { TestNetwork } from '../src/testing/test-network.js';
 import { StatusCode } from '../src/wire/constants.js';
 import { makeEndpoint, quiescentState } from './endpoint-harness.js';
@@ -13,7 +14,7 @@ const resetKeyOf = (name: string) =>
   derivePskResetKey(new NobleCryptoProvider({ random: createSeededRandom(1) }), PSK, enc(name));
 
 describe('Endpoint crash-restart (UNKNOWN_PATH_SECRET)', () => {
-  it('a restarted peer: in-flight RPCs fail PEER_RESET, the app re-keys, new RPCs succeed', () => {
+  it('a restarted peer: in-flight RPCs are frozen, fail PEER_RESET once the app re-keys, new RPCs succeed', () => {
     const a = makeEndpoint(1, { statelessResetKey: resetKeyOf('host-0') });
     const b = makeEndpoint(2, { statelessResetKey: resetKeyOf('host-1') });
     a.addPeer(1, { psk: PSK, localIdentity: enc('host-0'), peerIdentity: enc('host-1'), epoch: 0 }, 0);
@@ -43,14 +44,21 @@ describe('Endpoint crash-restart (UNKNOWN_PATH_SECRET)', () => {
     }
     while (a.pollEvent(view)) if (view.event === EventKind.Failed) failed.set(view.handle, view.status);
     expect(peerReset).toBe(true);
+    // RESETTING: the requests (delivered, unanswered) are frozen until a new secret is in place.
+    expect(failed.size).toBe(0);
+    expect(a.sendersFrozenOf(1)).toBe(5);
+    expect(a.health.stateOf(1)).toBe(PeerState.Resetting);
+    // The application installs the new secret and carries on; the delivered requests may have
+    // executed (and have no attempts left): they fail PEER_RESET.
+    a.addPeer(1, { psk: PSK, localIdentity: enc('host-0'), peerIdentity: enc('host-1'), epoch: 1 }, net.nowUs);
+    while (a.pollEvent(view)) if (view.event === EventKind.Failed) failed.set(view.handle, view.status);
     expect(failed.size).toBe(5);
     for (const [handle, status] of failed) {
       expect(first.has(handle)).toBe(true);
       expect(status).toBe(StatusCode.PeerReset);
     }
+    expect(a.sendersFrozenOf(1)).toBe(0);
     expect(a.transfersLive).toBe(0);
-    // The application installs the new secret and carries on.
-    a.addPeer(1, { psk: PSK, localIdentity: enc('host-0'), peerIdentity: enc('host-1'), epoch: 1 }, net.nowUs);
     const h = a.submitRequest(1, new Uint8Array(10), 0, 10);
     net.wake();
     let answered = false;

@@ -154,6 +154,12 @@ export interface EndpointOptions {
    * health change, error and timer expiry, synchronously (default none: zero cost; see setTracer).
    */
   readonly tracer?: EndpointTracer | null;
+  /**
+   * How long the sender transfers of a RESETTING peer (it lost our path secret) stay frozen waiting
+   * for a new path secret (`addPeer`) before they fail PEER_RESET, µs (default 10 s).
+   * spec: replay-and-secrets.md#unknown-path-secret
+   */
+  readonly peerResetHoldUs?: number;
 }
 
 /** A validated, complete configuration. */
@@ -208,6 +214,7 @@ export interface EndpointConfig {
   readonly inlineBacklogMax: number;
   readonly inlineOverloadHoldUs: number;
   readonly tracer: EndpointTracer | null;
+  readonly peerResetHoldUs: number;
 }
 
 function rate(name: string, value: number | undefined): number {
@@ -318,5 +325,6 @@ export function resolveEndpointConfig(options: EndpointOptions): EndpointConfig 
     inlineBacklogMax: integer('inlineBacklogMax', options.inlineBacklogMax, 1024, 1, 1 << 22),
     inlineOverloadHoldUs: integer('inlineOverloadHoldUs', options.inlineOverloadHoldUs, 100_000, 0, 2 ** 40),
     tracer: options.tracer ?? null,
+    peerResetHoldUs: integer('peerResetHoldUs', options.peerResetHoldUs, 10_000_000, 1, 2 ** 40),
   };
 }

@@ -94,6 +94,7 @@ import { type EndpointConfig, type EndpointOptions, resolveEndpointConfig } from
 import { SenderCongestion } from './congestion-glue.js';
 import { ARENA_FULL, EventKind, EventQueue, type EventView } from './events.js';
 import { FlowDecision, HeldFlows, HeldMark } from './flow-acceptor.js';
+import { isTransientStatus, peerResetPolicyFlags, retryAfterPeerReset, senderNeverDelivered } from './peer-reset.js';
 import { PeerTable, REPLY_NONCE_BYTES, ReplyKind } from './peer-table.js';
 import { STREAM_TABLE_FULL, StreamEngine } from './streams.js';
 import { type EndpointTracer, TraceError, TraceKind, TraceState } from './trace.js';
@@ -153,6 +154,8 @@ const Timer = {
   StreamTimeWait: 10,
   /** Per-transfer deadline (SubmitOptions.deadlineUs; its own wheel entry, target = slot). */
   Deadline: 11,
+  /** A frozen sender of a RESETTING peer: `peerResetHoldUs` without a new secret → FAILED (PEER_RESET). */
+  ResetHold: 16,
 } as const;
 
 /** Counters exported by {@link Endpoint.counters} (index = position). */
@@ -184,6 +187,9 @@ export const ENDPOINT_COUNTER_NAMES = [
   'peersFailed',
   'peersReset',
   'attemptsRetried',
+  'peerResetRetries',
+  'peerResetFailures',
+  'flowResetRetries',
 ] as const;
 
 const C = {
@@ -214,6 +220,9 @@ const C = {
   peersFailed: 24,
   peersReset: 25,
   attemptsRetried: 26,
+  peerResetRetries: 27,
+  peerResetFailures: 28,
+  flowResetRetries: 29,
 } as const;
 
 /** PSK material of a peer for {@link Endpoint.addPeer}. */
@@ -247,11 +256,29 @@ export interface SubmitOptions {
   readonly dependencyKinds?: ArrayLike<number> | number;
   /**
    * Attempts at most (default 1 = no retries; 16 for a response, whose requester waits for it). A
-   * notify answered ACCEPT REJECTED(OVERLOADED or LIMIT_EXCEEDED) is re-attempted under the same
-   * transfer id after timeout(attempt) while attempts are left. A response that fails for good
-   * fails its request at the requester too (FLOW_RESET naming the request).
+   * notify answered ACCEPT REJECTED(OVERLOADED or LIMIT_EXCEEDED), or a terminal
+   * FLOW_RESET(OVERLOADED or LIMIT_EXCEEDED) from the receiver before the transfer was delivered, is
+   * re-attempted under the same transfer id after timeout(attempt) while attempts are left; so is a
+   * transfer frozen by a peer reset (see `retryOnPeerReset`). Other statuses fail at once with that
+   * status. A response that fails for good fails its request at the requester too (FLOW_RESET
+   * naming the request).
    */
   readonly attemptsMax?: number;
+  /**
+   * What happens to this transfer when its peer loses our path secret (a restart: PEER_RESET event)
+   * and the application installs a new one with `addPeer` within `peerResetHoldUs`. With attempts
+   * left (`attemptsMax` ≥ 2; the new attempt counts as one):
+   * - `undefined` (default): re-attempted under the new secret only if the peer's application
+   *   provably never received it — not yet notified, or buffer-backed and not every byte sent yet;
+   *   an inline payload already notified, a buffer whose every byte was sent, or a request already
+   *   delivered fails PEER_RESET (it may have been delivered — at-most-once delivery);
+   * - `true`: the application declares the transfer idempotent: re-attempted whatever its progress,
+   *   even a request that may already have executed (except a buffer-backed request already
+   *   delivered, whose buffer is released: it fails PEER_RESET);
+   * - `false`: never re-attempted; fails PEER_RESET.
+   * Responses are never re-attempted (their request died with the peer's state).
+   */
+  readonly retryOnPeerReset?: boolean;
   /**
    * Absolute deadline in the engine's clock (µs, as passed to handleTimeout): when it passes in any
    * non-terminal state the transfer FAILS with TIMEOUT (FLOW_RESET to the peer if anything was sent,
@@ -421,6 +448,8 @@ export class Endpoint implements DatagramEndpoint {
   readonly pressure: SubmitPressure;
   /** Trace subscriber (trace.ts), or null: every trace site is one null check. */
   private tracer: EndpointTracer | null;
+  /** Per peer: sender transfers frozen while the peer is RESETTING (peer-reset.ts). */
+  private readonly frozenSenders: Int32Array;
 
   constructor(options: EndpointOptions) {
     const config = resolveEndpointConfig(options);
@@ -470,6 +499,7 @@ export class Endpoint implements DatagramEndpoint {
     this.sentCount = new Int32Array(config.peersMax);
     this.fastRetransmitAtUs = new Float64Array(config.transfersMax).fill(-1);
     this.notifyFastRetransmits = 0;
+    this.frozenSenders = new Int32Array(config.peersMax);
     this.health = new PeerHealthTable({ capacity: config.peersMax, ...config.peerHealth });
     this.workCounted = new Uint8Array(config.transfersMax);
     this.receiversLive = 0;
@@ -644,6 +674,10 @@ export class Endpoint implements DatagramEndpoint {
   get flowsHeld(): number {
     return this.flows.count;
   }
+  /** Sender transfers of `peer` frozen while it is RESETTING (waiting for `addPeer` with a new secret). */
+  sendersFrozenOf(peer: number): number {
+    return this.frozenSenders[peer] ?? 0;
+  }
   /** A counter by name. */
   counter(name: (typeof ENDPOINT_COUNTER_NAMES)[number]): number {
     return this.counters[ENDPOINT_COUNTER_NAMES.indexOf(name)] as number;
@@ -693,6 +727,8 @@ export class Endpoint implements DatagramEndpoint {
     this.congestion.resetPeer(nowUs, peer);
     this.congestion.updatePacing(nowUs, peer);
     this.health.reset(peer, nowUs);
+    // peer reset hook: the new secret is the "re-handshake confirmed" of a RESETTING peer.
+    if ((this.frozenSenders[peer] as number) > 0) this.confirmPeerReset(peer, nowUs);
   }
 
   /**
@@ -1008,6 +1044,10 @@ export class Endpoint implements DatagramEndpoint {
     if (!(Number.isInteger(attemptsMax) && attemptsMax >= 1 && attemptsMax <= 255)) {
       throw new InvalidArgumentError(`attemptsMax must be an integer in [1, 255], got ${attemptsMax}`);
     }
+    const retryOnPeerReset = options?.retryOnPeerReset;
+    if (retryOnPeerReset !== undefined && typeof retryOnPeerReset !== 'boolean') {
+      throw new InvalidArgumentError(`retryOnPeerReset must be a boolean, got ${String(retryOnPeerReset)}`);
+    }
     const deadline = options?.deadlineUs;
     if (deadline !== undefined && !(deadline >= 0 && deadline <= 2 ** 52)) {
       throw new InvalidArgumentError(`deadlineUs must be a time in µs in [0, 2^52], got ${deadline}`);
@@ -1112,6 +1152,7 @@ export class Endpoint implements DatagramEndpoint {
     }
     if (header !== undefined) t.headerRef[slot] = header.slice();
     if (kind === TransferKind.UnaryRequest) t.flags[slot] = (t.flags[slot] as number) | TransferFlag.ExpectsResponse;
+    t.flags[slot] = (t.flags[slot] as number) | peerResetPolicyFlags(retryOnPeerReset);
     t.replyToHi[slot] = replyToHi;
     t.replyToLo[slot] = replyToLo;
     t.state[slot] = SenderState.Queued;
@@ -1934,6 +1975,19 @@ export class Endpoint implements DatagramEndpoint {
     if (t.state[slot] === SenderState.Notifying) this.addCredit(t.peer[slot] as number);
     this.waitRemove(slot);
     this.setWork(slot, false);
+    this.newAttempt(slot);
+    t.exponent[slot] = Math.min(t.attempt[slot] as number, 31);
+    this.bump(C.attemptsRetried, 1);
+    this.arm(slot, Timer.Backoff, nowUs, -1);
+  }
+
+  /**
+   * Starts a new attempt of a sender transfer under the same id (QUEUED, RETRY flag): what the
+   * previous attempt's receiver held — its transfer id, the pulls it asked for, DATA in flight — is
+   * forgotten (a FLOW_RESET or a peer reset ended that receiver record).
+   */
+  private newAttempt(slot: number): void {
+    const t = this.transfers;
     t.attemptsLeft[slot] = (t.attemptsLeft[slot] as number) - 1;
     t.attempt[slot] = (t.attempt[slot] as number) + 1;
     if (this.tracer !== null) this.traceState(slot, SenderState.Queued, 0);
@@ -1941,9 +1995,13 @@ export class Endpoint implements DatagramEndpoint {
     t.flags[slot] = ((t.flags[slot] as number) & ~TransferFlag.Retransmitted) | TransferFlag.RetryAttempt;
     t.retransmits[slot] = 0;
     t.silentExpiries[slot] = 0;
-    t.exponent[slot] = Math.min(t.attempt[slot] as number, 31);
-    this.bump(C.attemptsRetried, 1);
-    this.arm(slot, Timer.Backoff, nowUs, -1);
+    this.dataDrop(slot);
+    this.congestion.releaseTransfer(slot);
+    t.peerIdHi[slot] = 0;
+    t.peerIdLo[slot] = 0;
+    t.sentEnd[slot] = 0;
+    t.tailProbes[slot] = 0;
+    t.lastPullId[slot] = 0;
   }
 
   /** The receiver holds the whole payload: complete, or wait for the response. */
@@ -2101,7 +2159,13 @@ export class Endpoint implements DatagramEndpoint {
         ((t.peerIdHi[sender] === rHi && t.peerIdLo[sender] === rLo) ||
           (t.peerIdHi[sender] === 0 && t.peerIdLo[sender] === 0))
       ) {
-        this.failSender(sender, status, false);
+        if (this.flowResetRetryable(sender, status)) {
+          // spec: state-machines.md#sender-transfer (NOTIFYING … DRAINING × FLOW_RESET, transient, attempts left → QUEUED (backoff))
+          this.bump(C.flowResetRetries, 1);
+          this.retryLater(sender, nowUs);
+        } else {
+          this.failSender(sender, status, false);
+        }
       }
       return;
     }
@@ -2482,6 +2546,12 @@ export class Endpoint implements DatagramEndpoint {
       this.freeReceiver(slot);
       return;
     }
+    if (kind === Timer.ResetHold) {
+      // spec: replay-and-secrets.md#unknown-path-secret (no new secret within peerResetHoldUs)
+      this.bump(C.peerResetFailures, 1);
+      this.failSender(slot, StatusCode.PeerReset, false);
+      return;
+    }
     if (kind === Timer.Response) {
       this.failSender(slot, StatusCode.Timeout, true);
       return;
@@ -2631,7 +2701,9 @@ export class Endpoint implements DatagramEndpoint {
       if (changed === TRANSITION_NONE) break;
       if (this.tracer !== null) this.traceHealthChange(changed);
       if (health.lastTo === PeerState.Failed) this.failPeer(changed);
-      else if (health.lastFrom === PeerState.Probing) this.resumePeer(changed, nowUs);
+      else if (health.lastFrom === PeerState.Probing && health.lastTo !== PeerState.Resetting) {
+        this.resumePeer(changed, nowUs);
+      }
     }
     const at = health.nextProbeAtUs(peer);
     const handle = this.peerTimer[peer] as number;
@@ -2650,12 +2722,14 @@ export class Endpoint implements DatagramEndpoint {
   }
 
   /**
-   * The peer lost our path secret (a verified UNKNOWN_PATH_SECRET for the current secret): every
-   * transfer with it ends PEER_RESET, every record of it (time-wait included: its next incarnation
-   * reuses ids) is dropped, its secrets are removed and a PEER_RESET event asks the application to
-   * install a new secret (`addPeer` with a new epoch, or a new handshake).
+   * The peer lost our path secret (a verified UNKNOWN_PATH_SECRET for the current secret): the peer
+   * is RESETTING. Its streams close PEER_RESET, every receiver record of it (time-wait included: its
+   * next incarnation reuses ids) is dropped, every sender transfer to it is frozen (nothing is sent,
+   * no phase timer; `peerResetHoldUs` hold), its secrets are removed and a PEER_RESET event asks the
+   * application to install a new secret (`addPeer` with a new epoch, or a new handshake), which
+   * re-attempts or fails each frozen transfer (confirmPeerReset).
    *
-   * spec: state-machines.md#peer-health (any × UNKNOWN_PATH_SECRET → RESETTING; reset confirmed)
+   * spec: state-machines.md#peer-health (any × UNKNOWN_PATH_SECRET → RESETTING), replay-and-secrets.md#unknown-path-secret
    */
   private resetPeer(peer: number, nowUs: number): void {
     if (!(peer >= 0 && peer < this.config.peersMax) || this.peers.active[peer] !== 1) return;
@@ -2665,8 +2739,11 @@ export class Endpoint implements DatagramEndpoint {
     this.streams.closePeer(peer, status, true, nowUs);
     for (let slot = 0; slot < t.capacity; slot++) {
       if (t.peer[slot] !== peer) continue;
-      if (t.role[slot] === Role.Sender) this.failSender(slot, status, false);
+      if (t.role[slot] === Role.Sender) this.freezeSender(slot, nowUs);
     }
+    // The remembered notify sequences belong to the lost secret (fast retransmit must not match them).
+    this.sentCount[peer] = 0;
+    this.sentHead[peer] = 0;
     for (let slot = 0; slot < t.capacity; slot++) {
       if (t.peer[slot] !== peer || t.role[slot] !== Role.Receiver) continue;
       this.failReceiver(slot, status, false, nowUs);
@@ -2684,10 +2761,111 @@ export class Endpoint implements DatagramEndpoint {
     this.congestion.resetPeer(nowUs, peer);
     p.replyCount[peer] = 0;
     p.replyHead[peer] = 0;
-    this.health.reset(peer, nowUs);
+    this.health.onResetStarted(peer, nowUs);
     this.markHealthDirty(peer);
     this.bump(C.peersReset, 1);
     if (this.events.hasRoom) this.events.push(EventKind.PeerReset, 0, peer, 0, status, 0, null, 0, 0, null, 0, 0);
+  }
+
+  /**
+   * Freezes a sender transfer of a RESETTING peer: it leaves every list, its phase timer becomes
+   * the reset hold, it no longer counts as work, its link to a response receiver (dropped with the
+   * peer's records) is cut, and whether the peer's application provably never received it is
+   * recorded now, from the progress it had made (peer-reset.ts). It sits in QUEUED with the Frozen
+   * flag, so a cancel or deadline ends it without a FLOW_RESET.
+   *
+   * spec: state-machines.md#sender-transfer (any non-terminal × peer RESETTING → freeze)
+   */
+  private freezeSender(slot: number, nowUs: number): void {
+    const t = this.transfers;
+    let flags = t.flags[slot] as number;
+    if ((flags & TransferFlag.Frozen) !== 0) return;
+    if (
+      senderNeverDelivered(t.state[slot] as number, flags, t.sentEnd[slot] as number, t.sealedBytes[slot] as number)
+    ) {
+      flags |= TransferFlag.ResetNeverDelivered;
+    }
+    t.flags[slot] = flags | TransferFlag.Frozen;
+    this.setWork(slot, false);
+    this.waitRemove(slot);
+    this.dataDrop(slot);
+    this.congestion.releaseTransfer(slot);
+    const link = t.link[slot] as number;
+    if (link !== NONE && t.ids.slots.isLive(link, t.linkGeneration[slot] as number) && t.link[link] === slot) {
+      t.link[link] = NONE;
+    }
+    t.link[slot] = NONE;
+    t.state[slot] = SenderState.Queued;
+    t.pending[slot] = 0;
+    const peer = t.peer[slot] as number;
+    this.frozenSenders[peer] = (this.frozenSenders[peer] as number) + 1;
+    this.arm(slot, Timer.ResetHold, nowUs, this.config.peerResetHoldUs);
+  }
+
+  /**
+   * A new path secret is in place for a RESETTING peer (addPeer: the PSK "re-handshake"): each
+   * frozen sender transfer starts a new attempt under it or fails PEER_RESET (peer-reset.ts).
+   *
+   * spec: state-machines.md#peer-health (RESETTING × re-handshake confirmed), state-machines.md#sender-transfer (peer reset confirmed)
+   */
+  private confirmPeerReset(peer: number, nowUs: number): void {
+    const t = this.transfers;
+    for (let slot = 0; slot < t.capacity && (this.frozenSenders[peer] as number) > 0; slot++) {
+      if (t.peer[slot] !== peer || t.role[slot] !== Role.Sender) continue;
+      const flags = t.flags[slot] as number;
+      if ((flags & TransferFlag.Frozen) === 0) continue;
+      const hasPayload =
+        (flags & TransferFlag.Inline) !== 0
+          ? t.inlineRef[slot] !== null && t.inlineRef[slot] !== undefined
+          : t.buffer[slot] !== NONE;
+      if (
+        retryAfterPeerReset(flags, t.attemptsLeft[slot] as number, t.kind[slot] === TransferKind.Response, hasPayload)
+      ) {
+        this.restartAfterPeerReset(slot, nowUs);
+      } else {
+        this.bump(C.peerResetFailures, 1);
+        this.failSender(slot, StatusCode.PeerReset, false);
+      }
+    }
+  }
+
+  /** A frozen sender's new attempt under the new secret: a fresh notify (new sequence space), due now. */
+  private restartAfterPeerReset(slot: number, nowUs: number): void {
+    const t = this.transfers;
+    const peer = t.peer[slot] as number;
+    t.flags[slot] = (t.flags[slot] as number) & ~(TransferFlag.Frozen | TransferFlag.ResetNeverDelivered);
+    this.frozenSenders[peer] = (this.frozenSenders[peer] as number) - 1;
+    this.disarm(slot);
+    this.newAttempt(slot);
+    // A new path secret starts a new notify-sequence space: the old range proves nothing any more.
+    t.firstSeq[slot] = 0;
+    t.lastSeq[slot] = 0;
+    t.exponent[slot] = 0;
+    t.armedAtUs[slot] = nowUs;
+    this.fastRetransmitAtUs[slot] = -1;
+    t.pending[slot] = Pending.Notify;
+    this.bump(C.attemptsRetried, 1);
+    this.bump(C.peerResetRetries, 1);
+    // A transfer still waiting for its causality dependencies is queued when they are ready.
+    if (this.depsWaiting[slot] !== 1) this.waitPush(peer, slot, false);
+  }
+
+  /**
+   * Whether a FLOW_RESET from the receiver starts a new attempt: a transient status (the receiver
+   * refused before delivering and freed its record), attempts left, a state in which the receiver
+   * cannot have delivered a response (NOTIFYING … DRAINING) and not a stream item (a stream's items
+   * are reset when the stream aborts).
+   */
+  private flowResetRetryable(slot: number, status: number): boolean {
+    const t = this.transfers;
+    const state = t.state[slot] as number;
+    return (
+      isTransientStatus(status) &&
+      (t.attemptsLeft[slot] as number) > 0 &&
+      state >= SenderState.Notifying &&
+      state <= SenderState.Draining &&
+      this.streams.streamOf[slot] === NONE
+    );
   }
 
   // spec: state-machines.md#peer-health (PROBING × PROBE_RESPONSE: resume phase timers (k = 0), release notifies)
@@ -2697,7 +2875,8 @@ export class Endpoint implements DatagramEndpoint {
     for (let slot = 0; slot < t.capacity; slot++) {
       if (t.peer[slot] !== peer || t.timer[slot] === NONE) continue;
       const kind = t.timerKind[slot] as number;
-      if (kind === Timer.TimeWait || kind === Timer.Response || kind === Timer.Backoff) continue;
+      if (kind === Timer.TimeWait || kind === Timer.Response || kind === Timer.Backoff || kind === Timer.ResetHold)
+        continue;
       // The peer just answered: a fresh phase (k = start, no silence yet).
       t.exponent[slot] = start;
       t.silentExpiries[slot] = 0;
@@ -2900,6 +3079,12 @@ export class Endpoint implements DatagramEndpoint {
 
   private finishSender(slot: number): void {
     const t = this.transfers;
+    // peer reset hook: a frozen transfer ended (cancel, deadline, hold, failed dependency).
+    if (((t.flags[slot] as number) & TransferFlag.Frozen) !== 0) {
+      t.flags[slot] = (t.flags[slot] as number) & ~TransferFlag.Frozen;
+      const peer = t.peer[slot] as number;
+      this.frozenSenders[peer] = (this.frozenSenders[peer] as number) - 1;
+    }
     // streams hook: a completed item may let its stream send its close or reach CLOSED.
     if (this.streams.streamOf[slot] !== NONE) this.streams.senderEnded(slot, StatusCode.Ok, this.nowUs);
     this.causalEnd(slot, false);
@@ -2977,8 +3162,9 @@ export class Endpoint implements DatagramEndpoint {
       }
       return;
     }
+    const inStream = this.streams.streamOf[slot] !== NONE;
     // streams hook: a failed item aborts its stream (order is broken).
-    if (this.streams.streamOf[slot] !== NONE) this.streams.receiverFailed(slot, status, nowUs);
+    if (inStream) this.streams.receiverFailed(slot, status, nowUs);
     if (sendReset) {
       if (state === ReceiverState.Pulling) {
         // spec: state-machines.md#receiver-transfer (CANCEL_PULL(0) if pulls are outstanding)
@@ -3027,6 +3213,15 @@ export class Endpoint implements DatagramEndpoint {
       this.failSender(request, status, false);
     }
     t.link[slot] = NONE;
+    if (sendReset && isTransientStatus(status) && !inStream) {
+      // A transient refusal of a transfer never delivered: no time-wait, so the sender's next attempt
+      // (same id, new notify sequence) is a new transfer here. At most once still holds: nothing was
+      // delivered, and a delivery always leaves a time-wait record.
+      // spec: state-machines.md#engine-decisions (attempts)
+      this.disarm(slot);
+      this.freeReceiver(slot);
+      return;
+    }
     this.arm(slot, Timer.TimeWait, nowUs, this.config.timeWaitUs);
   }
 
@@ -3714,7 +3909,8 @@ export class Endpoint implements DatagramEndpoint {
 
   /** Queues a sender for a notify; retransmissions go to the front (they hold no new credit). */
   private waitPush(peer: number, slot: number, front: boolean): void {
-    if (this.waitList.has(slot)) return;
+    // peer reset hook: a frozen transfer sends nothing until its peer has a new secret.
+    if (this.waitList.has(slot) || ((this.transfers.flags[slot] as number) & TransferFlag.Frozen) !== 0) return;
     if (front) this.waitList.pushFront(peer, slot);
     else this.waitList.pushBack(peer, slot);
     this.peers.schedule(peer);

@@ -59,7 +59,7 @@ export const EVENT_KINDS: readonly EventKindDefinition[] = [
   },
   {
     name: 'PEER_RESET',
-    doc: 'The peer lost our path secret (restart): its transfers ended PEER_RESET; install a new secret with addPeer.',
+    doc: 'The peer lost our path secret (restart): its streams and received transfers ended PEER_RESET, its sent transfers are frozen; install a new secret with addPeer (they then retry or fail PEER_RESET per retryOnPeerReset; after peerResetHoldUs they fail).',
     fields: ['peer', 'status'],
   },
   {

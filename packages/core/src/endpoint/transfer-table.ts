@@ -83,6 +83,14 @@ export const TransferFlag = {
   Visible: 0x40,
   /** Sender: a new attempt (notifies carry the RETRY flag). */
   RetryAttempt: 0x100,
+  /** Sender: `retryOnPeerReset: false` — never re-attempted after a peer reset (peer-reset.ts). */
+  RetryOnResetNever: 0x1000,
+  /** Sender: `retryOnPeerReset: true` — the application declared it idempotent (peer-reset.ts). */
+  RetryOnResetAlways: 0x2000,
+  /** Sender, frozen: the peer's application provably never received it (decided when frozen). */
+  ResetNeverDelivered: 0x4000,
+  /** Sender: frozen while its peer is RESETTING (no timer but the hold, in no list, sends nothing). */
+  Frozen: 0x8000,
 } as const;
 
 /** No slot / no link. */
