@@ -115,6 +115,7 @@ export function createDcqTransportFactory(): SimTransportFactory {
         psk: simPsk(context.seed),
         provider: createProvider(context.cryptoProvider, transportSeed),
         buffersMax: context.transfersMax,
+        heldBytesMax: context.heldBytesMax,
         endpoint: {
           receiveWindowBytes: DCQ_SIM_RECEIVE_WINDOW_BYTES,
           pullBytes: DCQ_SIM_PULL_BYTES,

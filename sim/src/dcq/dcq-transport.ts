@@ -48,6 +48,12 @@ export interface DcqTransportOptions {
   readonly endpoint?: Partial<EndpointOptions>;
   /** Buffer registry capacity (sealed payload buffers); default 4096. */
   readonly buffersMax?: number;
+  /**
+   * Bytes this transport may hold (the host's memory limit for it): half for sealed payloads (the
+   * buffer registry's `bytesMax`: beyond it `submit` is refused BufferFull, i.e. backpressure), half
+   * for reassembly (the engine's `reassemblyBytesMax`). Default: the registry's and engine's own.
+   */
+  readonly heldBytesMax?: number;
 }
 
 const RESPONSE_SIZE_HEADER_BYTES = 4;
@@ -100,12 +106,18 @@ export class DcqTransport implements SimTransport {
     this.psk = options.psk;
     const provider = options.provider ?? new NobleCryptoProvider({ random: createSeededRandom(options.seed) });
     this.cryptoProviderName = provider.name;
-    this.registry = new LocalBufferRegistry({ capacity: options.buffersMax ?? 4096 });
+    const held = options.heldBytesMax;
+    const half = held === undefined ? undefined : Math.max(1024, Math.floor(held / 2));
+    this.registry = new LocalBufferRegistry({
+      capacity: options.buffersMax ?? 4096,
+      ...(half === undefined ? {} : { bytesMax: half }),
+    });
     this.endpoint = new Endpoint({
       provider,
       buffers: this.registry,
       peersMax: options.hostCount,
       transfersMax: 4096,
+      ...(half === undefined ? {} : { reassemblyBytesMax: half }),
       ...options.endpoint,
     });
     this.epochs = new Uint32Array(options.hostCount).fill(options.incarnation ?? 0);
