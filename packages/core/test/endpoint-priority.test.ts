@@ -161,7 +161,8 @@ describe('network priority classes', () => {
       const out = new Uint8Array(9000);
       const info = new TransmitInfo();
       const big = payloadOf(3, 0, 200_000);
-      for (let i = 0; i < 4; i++) expect(c.submitBulk(1, big, 0, big.length, { priority: 7 })).toBeGreaterThanOrEqual(0);
+      for (let i = 0; i < 4; i++)
+        expect(c.submitBulk(1, big, 0, big.length, { priority: 7 })).toBeGreaterThanOrEqual(0);
       // Move c's notify to b and b's pulls to c, but hold c's DATA back (a congested sender).
       let now = 1;
       for (let r = 0; r < 10; r++, now++) {

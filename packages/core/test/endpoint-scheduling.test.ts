@@ -195,3 +195,26 @@ describe('Endpoint BULK into an application destination', () => {
     expect(b.reassemblyBytesPeak).toBe(0);
   });
 });
+
+describe('Endpoint pull scheduling under a tight reassembly budget', () => {
+  it('transfers holding reassembly memory keep being pulled while new ones wait for memory (no deadlock)', () => {
+    // 12 × 100 KB into a 250 KB reassembly budget, 16 KB pulls: two transfers fit at once; a new
+    // transfer at the head of the pull queue that cannot get memory must not stop the pulls of the
+    // transfers that hold it (they are the ones that free it).
+    const sizes = Array.from({ length: 12 }, () => 100_000);
+    const priorities = sizes.map(() => 3);
+    const r = runBulk(
+      sizes,
+      priorities,
+      {},
+      { pullBytes: 16 * 1024, receiveWindowBytes: 64 * 1024, reassemblyBytesMax: 250_000 },
+    );
+    expect(r.corrupt).toBe(0);
+    expect(r.order.length).toBe(12);
+    expect(r.completed).toBe(12);
+    expect(r.b.reassemblyBytesPeak).toBeLessThanOrEqual(250_000);
+    r.net.runUntil(r.net.nowUs + 1_000_000);
+    expect(quiescentState(r.b).pullsQueued).toBe(0);
+    expect(quiescentState(r.b).reassemblyBytes).toBe(0);
+  });
+});

@@ -420,6 +420,12 @@ export class Endpoint implements DatagramEndpoint {
   private dataPriority: number;
   /** One list (0): receivers QUEUED for an active slot, FIFO. */
   private readonly queuedList: IntrusiveLists;
+  /**
+   * One list (0): accepted receivers whose first pull waits for reassembly memory
+   * (`reassemblyBytesMax`), FIFO — off the pull queue, so transfers that already hold their memory
+   * keep being pulled (they are the ones that will free it).
+   */
+  private readonly memoryWaitList: IntrusiveLists;
   private reassemblyPeak: number;
   private readonly pullPacer: Pacer;
   private readonly sendPacers: Pacer[];
@@ -550,6 +556,7 @@ export class Endpoint implements DatagramEndpoint {
     this.dataClasses = new Uint8Array(config.peersMax);
     this.dataPriority = DATA_CLASS_OF_PRIORITY[PRIORITY_DEFAULT] as number;
     this.queuedList = new IntrusiveLists(config.transfersMax, 1);
+    this.memoryWaitList = new IntrusiveLists(config.transfersMax, 1);
     this.reassemblyPeak = 0;
     this.pullPacer = new Pacer({ burstBytesMax: config.pullBytes, bytesPerSecond: config.receiveRateBytesPerSecond });
     this.sendPacers = [];
@@ -636,7 +643,7 @@ export class Endpoint implements DatagramEndpoint {
   }
   /** Transfers waiting in the pull scheduler. */
   get pullsQueued(): number {
-    return this.pullQueue.size;
+    return this.pullQueue.size + this.memoryWaitList.size(0);
   }
   /** Bytes pulled and not yet received. */
   get pullBytesOutstanding(): number {
@@ -2373,6 +2380,7 @@ export class Endpoint implements DatagramEndpoint {
       reassembly.copyWithin(base + key.recordPayloadOffset(r), from, from + key.recordLength(r));
     }
     this.pullQueue.remove(slot);
+    this.memoryWaitList.remove(slot);
     this.pullOutstandingTotal -= t.outstandingBytes[slot] as number;
     t.outstandingBytes[slot] = 0;
     if (this.tracer !== null) this.traceState(slot, ReceiverState.Reassembling, 0);
@@ -3185,6 +3193,7 @@ export class Endpoint implements DatagramEndpoint {
       );
     }
     this.pullQueue.remove(slot);
+    this.memoryWaitList.remove(slot);
     if (this.flows.held[slot] !== HeldMark.None) this.flows.release(slot); // acceptor hook
     if (state === ReceiverState.Queued) this.queuedList.remove(slot);
     else if (state !== ReceiverState.Offered && ((t.flags[slot] as number) & TransferFlag.Inline) === 0) {
@@ -3282,7 +3291,8 @@ export class Endpoint implements DatagramEndpoint {
     if (
       (t.requestedEnd[slot] as number) < (t.sealedBytes[slot] as number) &&
       (t.outstandingBytes[slot] as number) * 2 <= this.config.pullBytes &&
-      !this.pullQueue.has(slot)
+      !this.pullQueue.has(slot) &&
+      !this.memoryWaitList.has(slot)
     ) {
       this.pullQueue.push(slot, t.priority[slot] as number);
     }
@@ -3293,6 +3303,18 @@ export class Endpoint implements DatagramEndpoint {
     const t = this.transfers;
     const config = this.config;
     const queue = this.pullQueue;
+    // Transfers waiting for reassembly memory go back to the pull queue, oldest first, as it frees.
+    const waiting = this.memoryWaitList;
+    while (!waiting.isEmpty(0)) {
+      const slot = waiting.first(0);
+      if (
+        this.reassemblyInUse + (t.sealedBytes[slot] as number) > config.reassemblyBytesMax &&
+        this.reassemblyInUse > 0
+      )
+        break;
+      waiting.popFront(0);
+      queue.push(slot, t.priority[slot] as number);
+    }
     while (queue.size > 0 && this.pullOutstandingTotal < config.receiveWindowBytes + config.pullPreemptBytes) {
       const slot = queue.peek();
       const sealed = t.sealedBytes[slot] as number;
@@ -3306,7 +3328,13 @@ export class Endpoint implements DatagramEndpoint {
         break;
       }
       if (t.reassembly[slot] === null || t.reassembly[slot] === undefined) {
-        if (this.reassemblyInUse + sealed > config.reassemblyBytesMax && this.reassemblyInUse > 0) break;
+        if (this.reassemblyInUse + sealed > config.reassemblyBytesMax && this.reassemblyInUse > 0) {
+          // No memory for it yet: it waits aside, so the transfers behind it that hold theirs (and
+          // will free it) keep being pulled — breaking here deadlocked a tight reassembly budget.
+          queue.pop();
+          this.memoryWaitList.pushBack(0, slot);
+          continue;
+        }
         t.reassembly[slot] = new Uint8Array(sealed);
         t.recordDone[slot] = new Uint8Array((t.payloadKey[slot] as PayloadKey).recordCount);
         t.reassemblyBytesHeld[slot] = sealed;
