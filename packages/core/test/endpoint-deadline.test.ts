@@ -5,6 +5,7 @@
  * is unaffected (its deadline entry is cancelled).
  */
 import { describe, expect, it } from 'vitest';
+import type { Endpoint } from '../src/endpoint/endpoint.js';
 import { EventKind, EventView } from '../src/endpoint/events.js';
 import { TestNetwork } from '../src/testing/test-network.js';
 import { StatusCode } from '../src/wire/constants.js';
@@ -73,5 +74,42 @@ describe('Endpoint per-transfer deadlines', () => {
     net.runUntil(net.nowUs + 1_000_000);
     expect(quiescentState(a)).toEqual(ZERO);
     expect(quiescentState(b)).toEqual(ZERO);
+  });
+
+  it('every copy of a broadcast has the deadline: 8 peers, 3 partitioned — 5 complete, 3 fail TIMEOUT at it', () => {
+    const endpoints = [];
+    // The root's table is exactly the broadcast: 8 phase timers and 8 deadlines must fit the wheel.
+    for (let i = 0; i <= 8; i++) endpoints.push(makeEndpoint(20 + i, { peersMax: 9, transfersMax: i === 0 ? 8 : 64 }));
+    const root = endpoints[0] as Endpoint;
+    for (let i = 1; i <= 8; i++) connect(root, 0, endpoints[i] as Endpoint, i);
+    const net = new TestNetwork({ endpoints, seed: 7, link: { delayUs: 20 } });
+    const partitioned = [2, 5, 8]; // not the first copy: it always had its deadline
+    for (const p of partitioned) net.partition(0, p);
+    const payload = new Uint8Array(20_000).fill(5);
+    const handles = new Float64Array(8);
+    const peers = [1, 2, 3, 4, 5, 6, 7, 8];
+    expect(root.submitBroadcast(peers, payload, 0, payload.length, handles, { deadlineUs: 2_000 })).toBe(8);
+    expect(root.timersActive).toBe(8); // one deadline entry per copy
+    net.wake();
+    const view = new EventView();
+    const outcomes = new Map<number, [number, number, number]>();
+    while (net.step() && net.nowUs < 1_000_000) {
+      while (root.pollEvent(view)) outcomes.set(view.handle, [view.event, view.status, net.nowUs]);
+      for (let i = 1; i <= 8; i++) {
+        while ((endpoints[i] as Endpoint).pollEvent(view)) expect(view.payloadLength).toBe(payload.length);
+      }
+    }
+    for (let i = 0; i < 8; i++) {
+      const [event, status, atUs] = outcomes.get(handles[i] as number) ?? [-1, -1, -1];
+      if (partitioned.includes(peers[i] as number)) {
+        expect([event, status, atUs]).toEqual([EventKind.Failed, StatusCode.Timeout, 2_000]);
+      } else {
+        expect(event).toBe(EventKind.Completed);
+        expect(atUs).toBeLessThan(2_000);
+      }
+    }
+    net.healAll();
+    net.runUntil(net.nowUs + 1_000_000);
+    for (const e of endpoints) expect(quiescentState(e)).toEqual(ZERO);
   });
 });

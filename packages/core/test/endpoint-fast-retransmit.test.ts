@@ -1,6 +1,6 @@
 /**
  * Fast retransmit of notifies (state-machines.md#sender-transfer, NOTIFYING × fast retransmit): an
- * ACCEPT for a notify sequence at least `fastRetransmitThreshold` (3) above an unanswered notify's
+ * ACCEPT for a notify sequence at least `fastRetransmitThreshold` (default 3; configurable) above an unanswered notify's
  * last sequence re-sends that notify at once instead of after its notify timer.
  */
 import { describe, expect, it } from 'vitest';
@@ -8,8 +8,11 @@ import { EventKind, EventView } from '../src/endpoint/events.js';
 import { TestNetwork } from '../src/testing/test-network.js';
 import { connect, makeEndpoint, quiescentState } from './endpoint-harness.js';
 
-function run(laterRequests: number): { firstDoneUs: number; fast: number; a: ReturnType<typeof makeEndpoint> } {
-  const a = makeEndpoint(11);
+function run(
+  laterRequests: number,
+  fastRetransmitThreshold?: number,
+): { firstDoneUs: number; fast: number; a: ReturnType<typeof makeEndpoint> } {
+  const a = makeEndpoint(11, fastRetransmitThreshold === undefined ? {} : { fastRetransmitThreshold });
   const b = makeEndpoint(12);
   connect(a, 0, b, 1);
   const net = new TestNetwork({ endpoints: [a, b], seed: 9, link: { delayUs: 10 } });
@@ -51,5 +54,25 @@ describe('Endpoint fast retransmit of notifies', () => {
     expect(noGap.fast).toBe(0);
     expect(noGap.firstDoneUs).toBeGreaterThanOrEqual(300);
     expect(noGap.a.counter('notifyRetransmits')).toBeGreaterThan(0);
+  });
+
+  it('fastRetransmitThreshold is configurable: 1 reacts to the very next ACCEPT, 5 needs five later notifies', () => {
+    // Threshold 1: one later notify's ACCEPT is enough.
+    const one = run(1, 1);
+    expect(one.fast).toBe(1);
+    expect(one.firstDoneUs).toBeLessThan(300);
+    expect(run(1).fast).toBe(0); // the default (3) is not reached by one
+    // Threshold 5: four later notifies are not enough, five are.
+    const four = run(4, 5);
+    expect(four.fast).toBe(0);
+    expect(four.firstDoneUs).toBeGreaterThanOrEqual(300);
+    const five = run(5, 5);
+    expect(five.fast).toBe(1);
+    expect(five.firstDoneUs).toBeLessThan(300);
+    expect(five.a.config.fastRetransmitThreshold).toBe(5);
+    expect(makeEndpoint(1).config.fastRetransmitThreshold).toBe(3);
+    for (const bad of [0, 256, 1.5, Number.NaN]) {
+      expect(() => makeEndpoint(1, { fastRetransmitThreshold: bad })).toThrow(/fastRetransmitThreshold/);
+    }
   });
 });

@@ -68,6 +68,13 @@ export interface EndpointOptions {
   readonly phaseTimeoutMaxUs?: number;
   /** Notify retransmissions before TIMEOUT (default 8). */
   readonly notifyRetransmitsMax?: number;
+  /**
+   * Fast retransmit of notifies: an ACCEPT for notify sequence S re-sends at once every unanswered
+   * notify whose last sequence is ≤ S − this, 1 … 255 (default 3; the engine remembers the last 256
+   * notifies per peer). Lower reacts sooner to a lost notify but also re-sends notifies that were
+   * only reordered. spec: state-machines.md#sender-transfer (NOTIFYING × fast retransmit)
+   */
+  readonly fastRetransmitThreshold?: number;
   /** Gap re-pulls per transfer before TIMEOUT (default 8, reset by progress). */
   readonly pullRetransmitsMax?: number;
   /** Silent phase-timer expiries before TIMEOUT (default 8). */
@@ -183,6 +190,7 @@ export interface EndpointConfig {
   readonly phaseTimeoutMinUs: number;
   readonly phaseTimeoutMaxUs: number;
   readonly notifyRetransmitsMax: number;
+  readonly fastRetransmitThreshold: number;
   readonly pullRetransmitsMax: number;
   readonly silentExpiriesMax: number;
   readonly tailProbesMax: number;
@@ -288,6 +296,7 @@ export function resolveEndpointConfig(options: EndpointOptions): EndpointConfig 
     phaseTimeoutMinUs: integer('phaseTimeoutMinUs', options.phaseTimeoutMinUs, 300, 1, phaseTimeoutMaxUs),
     phaseTimeoutMaxUs,
     notifyRetransmitsMax: integer('notifyRetransmitsMax', options.notifyRetransmitsMax, 8, 0, 1000),
+    fastRetransmitThreshold: integer('fastRetransmitThreshold', options.fastRetransmitThreshold, 3, 1, 255),
     pullRetransmitsMax: integer('pullRetransmitsMax', options.pullRetransmitsMax, 8, 0, 1000),
     silentExpiriesMax: integer('silentExpiriesMax', options.silentExpiriesMax, 8, 1, 1000),
     tailProbesMax: integer('tailProbesMax', options.tailProbesMax, 8, 0, 1000),

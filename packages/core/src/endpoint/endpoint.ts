@@ -190,6 +190,7 @@ export const ENDPOINT_COUNTER_NAMES = [
   'peerResetRetries',
   'peerResetFailures',
   'flowResetRetries',
+  'verdictsSuppressed',
 ] as const;
 
 const C = {
@@ -223,6 +224,7 @@ const C = {
   peerResetRetries: 27,
   peerResetFailures: 28,
   flowResetRetries: 29,
+  verdictsSuppressed: 30,
 } as const;
 
 /** PSK material of a peer for {@link Endpoint.addPeer}. */
@@ -247,7 +249,7 @@ export interface SubmitOptions {
   readonly header?: Uint8Array;
   /**
    * Causality (opt-in): give the transfer a token others may depend on (`tokenOf(handle)`).
-   * Implied by `dependsOn`.
+   * Implied by `dependsOn`. Each copy of a broadcast gets its own token and waits for `dependsOn`.
    */
   readonly causal?: boolean;
   /** Tokens of live transfers this one waits for (CausalityMap tokens; see `dependencyKinds`). */
@@ -282,7 +284,7 @@ export interface SubmitOptions {
   /**
    * Absolute deadline in the engine's clock (µs, as passed to handleTimeout): when it passes in any
    * non-terminal state the transfer FAILS with TIMEOUT (FLOW_RESET to the peer if anything was sent,
-   * so the receiver releases it too). Default none. Only the first transfer of a broadcast gets it.
+   * so the receiver releases it too). Default none. Every copy of a broadcast has it.
    */
   readonly deadlineUs?: number;
 }
@@ -303,11 +305,6 @@ export interface StreamItemOptions extends SubmitOptions {
 export const STREAM_ITEM_ATTEMPTS_DEFAULT = 255;
 
 const TWO_POW_32 = 2 ** 32;
-/**
- * Fast retransmit: an ACCEPT for notify sequence S re-sends an unanswered notify whose last
- * sequence is ≤ S − this (spec: state-machines.md#sender-transfer, `fastRetransmitThreshold`).
- */
-const FAST_RETRANSMIT_THRESHOLD = 3;
 /** Notifies remembered per peer for fast retransmit (a ring; the oldest are forgotten). */
 const SENT_NOTIFIES_PER_PEER = 256;
 /** UNKNOWN_PATH_SECRET replies waiting for pollTransmit. */
@@ -446,6 +443,11 @@ export class Endpoint implements DatagramEndpoint {
   private readonly fastRetransmitAtUs: Float64Array;
   /** Notifies re-sent by fast retransmit (also counted in notifyRetransmits). */
   notifyFastRetransmits: number;
+  /** Per transfer slot: when it last re-sent its verdict (µs) and the id (hi half) it did it for. */
+  private readonly verdictResentAtUs: Float64Array;
+  private readonly verdictResentHi: Uint32Array;
+  /** Per slot index: when a FLOW_RESET(UNKNOWN_TRANSFER) last answered an id with that index, µs. */
+  private readonly unknownResetAtUs: Float64Array;
   /** Per-peer congestion control of the DATA this endpoint sends (congestion-glue.ts). */
   readonly congestion: SenderCongestion;
   /** acceptor hook: flows the application's acceptor queued, its view and counters (flow-acceptor.ts). */
@@ -506,6 +508,9 @@ export class Endpoint implements DatagramEndpoint {
     this.fastRetransmitAtUs = new Float64Array(config.transfersMax).fill(-1);
     this.notifyFastRetransmits = 0;
     this.frozenSenders = new Int32Array(config.peersMax);
+    this.verdictResentAtUs = new Float64Array(config.transfersMax);
+    this.verdictResentHi = new Uint32Array(config.transfersMax);
+    this.unknownResetAtUs = new Float64Array(config.transfersMax).fill(Number.NEGATIVE_INFINITY);
     this.health = new PeerHealthTable({ capacity: config.peersMax, ...config.peerHealth });
     this.workCounted = new Uint8Array(config.transfersMax);
     this.receiversLive = 0;
@@ -789,6 +794,12 @@ export class Endpoint implements DatagramEndpoint {
    * each of `peers` (the buffer is reference counted, one reference per transfer; a slow or failed
    * peer never blocks the others). Writes one handle per peer into `handlesOut` and returns the
    * number of peers, or a {@link SubmitError} (all or nothing: on an error nothing was submitted).
+   *
+   * Every option applies to every copy: each copy has the `deadlineUs`, and with `causal` /
+   * `dependsOn` each copy gets its own causality token (`tokenOf(handlesOut[i])`) and waits for the
+   * same dependencies, so no copy is notified before they are satisfied, and a failed cascading
+   * dependency fails every copy (DEPENDENCY_FAILED). To wait for the whole broadcast, depend on
+   * every copy's token; to keep per-peer order, on the copy to that peer (docs/engine.md#broadcast).
    */
   submitBroadcast(
     peers: ArrayLike<number>,
@@ -821,17 +832,57 @@ export class Endpoint implements DatagramEndpoint {
     handlesOut[0] = first;
     const t = this.transfers;
     const source = t.slotOfHandle(first);
+    const causal = options !== undefined && (options.causal === true || options.dependsOn !== undefined);
+    const deadlineUs = options?.deadlineUs;
     for (let i = 1; i < count; i++) {
       const peer = peers[i] as number;
       const slot = t.allocate(Role.Sender, peer);
       assert(slot !== NONE, 'broadcast slots were checked');
+      if (causal) {
+        // spec: state-machines.md#sender-transfer (IDLE × submit, dependencies pending) — per copy
+        const registered = this.registerCausality(slot, options as SubmitOptions);
+        if (registered < 0) {
+          t.free(slot);
+          this.abandonBroadcast(handlesOut, i);
+          // backpressure hook: WRITABLE once an entry or edge of the map is freed.
+          if (registered === SubmitError.WouldBlock) {
+            this.pressure.refuseCausality(this.causality.entriesLive, this.causality.edgesLive);
+          }
+          return registered;
+        }
+      }
       this.copySender(source, slot);
       const buffer = t.buffer[source] as number;
       if (buffer !== NONE) this.config.buffers.retain(buffer);
-      this.waitPush(peer, slot, false);
       handlesOut[i] = t.handleOf(slot);
+      // spec: state-machines.md#timers-and-backoff (per-transfer deadline) — every copy has it
+      if (deadlineUs !== undefined) this.armDeadline(slot, deadlineUs);
+      if (causal && this.depsWaiting[slot] === 1) continue;
+      this.waitPush(peer, slot, false);
     }
     return count;
+  }
+
+  /** Schedules a sender's deadline (its own wheel entry; the wheel holds one per transfer slot). */
+  private armDeadline(slot: number, deadlineUs: number): void {
+    const at = Math.max(Math.ceil(deadlineUs), this.nowUs);
+    const handle = this.wheel.schedule(at, Timer.Deadline, slot);
+    assert(handle !== TIMER_NONE, 'timing wheel sized for a deadline per transfer is full');
+    this.deadlineTimer[slot] = handle;
+  }
+
+  /**
+   * Undoes the first `count` copies of a broadcast refused part-way (the causality map was full):
+   * the application never got their handles, so no event; the buffer's references go with them.
+   */
+  private abandonBroadcast(handles: Float64Array, count: number): void {
+    const t = this.transfers;
+    for (let i = 0; i < count; i++) {
+      const slot = t.slotOfHandle(handles[i] as number);
+      assert(slot !== NONE && t.role[slot] === Role.Sender, 'abandoned broadcast copy is live');
+      if (this.tracer !== null) this.traceState(slot, TraceState.SenderCancelled, StatusCode.Cancelled);
+      this.finishSender(slot);
+    }
   }
 
   /** Copies a fresh (QUEUED) sender's description into another slot (same buffer or inline bytes). */
@@ -1386,10 +1437,14 @@ export class Endpoint implements DatagramEndpoint {
     }
   }
 
-  /** A retransmitted (or replayed) notify of a transfer we hold: re-send the verdict, never deliver twice. */
+  /**
+   * A retransmitted (or replayed) notify of a transfer we hold: re-send the verdict (at most once
+   * per RTT: {@link mayResendVerdict}), never deliver twice.
+   */
   private onKnownNotify(slot: number): void {
     const t = this.transfers;
     const state = t.state[slot] as number;
+    if (!this.mayResendVerdict(slot)) return;
     if (state === ReceiverState.Failed || state === ReceiverState.Cancelled) {
       this.replyFlowReset(
         t.peer[slot] as number,
@@ -1877,7 +1932,7 @@ export class Endpoint implements DatagramEndpoint {
     const t = this.transfers;
     const slot = t.ids.resolve(view.senderTransferIdHi, view.senderTransferIdLo);
     if (slot < 0 || t.role[slot] !== Role.Sender || t.peer[slot] !== peer) {
-      if (view.status !== AcceptStatus.Rejected) {
+      if (view.status !== AcceptStatus.Rejected && this.mayReplyUnknown(peer, view.senderTransferIdLo)) {
         this.replyFlowReset(
           peer,
           view.senderTransferIdHi,
@@ -1939,18 +1994,19 @@ export class Endpoint implements DatagramEndpoint {
 
   /**
    * An ACCEPT answered notify sequence `acceptedSeq`: every notify sent at least
-   * FAST_RETRANSMIT_THRESHOLD sequences earlier and still unanswered (NOTIFYING, that sequence is
-   * still its last) is re-sent now, at most once per RTT per transfer.
+   * `fastRetransmitThreshold` (configuration) sequences earlier and still unanswered (NOTIFYING,
+   * that sequence is still its last) is re-sent now, at most once per RTT per transfer.
    * spec: state-machines.md#sender-transfer (NOTIFYING × fast retransmit)
    */
   private fastRetransmit(peer: number, acceptedSeq: number, nowUs: number): void {
     const t = this.transfers;
     const ring = peer * SENT_NOTIFIES_PER_PEER;
     const srtt = this.srttUs(peer);
+    const threshold = this.config.fastRetransmitThreshold;
     while ((this.sentCount[peer] as number) > 0) {
       const at = ring + (this.sentHead[peer] as number);
       const seq = this.sentSeq[at] as number;
-      if (seq > acceptedSeq - FAST_RETRANSMIT_THRESHOLD) break;
+      if (seq > acceptedSeq - threshold) break;
       this.sentHead[peer] = ((this.sentHead[peer] as number) + 1) % SENT_NOTIFIES_PER_PEER;
       this.sentCount[peer] = (this.sentCount[peer] as number) - 1;
       const slot = this.sentSlot[at] as number;
@@ -2029,6 +2085,7 @@ export class Endpoint implements DatagramEndpoint {
     const t = this.transfers;
     const slot = t.ids.resolve(view.senderTransferIdHi, view.senderTransferIdLo);
     if (slot < 0 || t.role[slot] !== Role.Sender || t.peer[slot] !== peer) {
+      if (!this.mayReplyUnknown(peer, view.senderTransferIdLo)) return;
       this.replyFlowReset(
         peer,
         view.senderTransferIdHi,
@@ -2045,6 +2102,12 @@ export class Endpoint implements DatagramEndpoint {
       state === SenderState.Queued ||
       state === SenderState.AwaitingResponse
     ) {
+      return;
+    }
+    if (this.isDuplicatePull(slot, view.pullId)) {
+      // A duplicated or replayed PULL_REQUEST (a receiver never sends one pull id twice): its ranges
+      // were queued already; queueing them again would re-send their DATA once per copy.
+      this.bump(C.verdictsSuppressed, 1);
       return;
     }
     if (state === SenderState.Notifying || state === SenderState.Held) {
@@ -2084,6 +2147,20 @@ export class Endpoint implements DatagramEndpoint {
     t.silentExpiries[slot] = 0;
     this.arm(slot, Timer.Data, nowUs, -1);
     this.dataPush(peer, slot);
+  }
+
+  /**
+   * Whether pull `pullId` was seen already: it is the last pull received, or ranges of it are still
+   * queued. (An older pull whose ranges were all sent is not recognised: it is served again.)
+   */
+  private isDuplicatePull(slot: number, pullId: number): boolean {
+    const t = this.transfers;
+    if (pullId === t.lastPullId[slot]) return true;
+    const count = t.sendCount[slot] as number;
+    const base = slot * SEND_RANGES_MAX;
+    const head = t.sendHead[slot] as number;
+    for (let i = 0; i < count; i++) if (t.sendPull[base + ((head + i) % SEND_RANGES_MAX)] === pullId) return true;
+    return false;
   }
 
   // spec: state-machines.md#sender-transfer (SERVING_PULLS, DRAINING × RANGE_ACK)
@@ -2221,6 +2298,7 @@ export class Endpoint implements DatagramEndpoint {
       );
       return;
     }
+    if (!this.mayReplyUnknown(peer, view.senderTransferIdLo)) return;
     this.replyFlowReset(peer, view.senderTransferIdHi, view.senderTransferIdLo, 0, 0, StatusCode.UnknownTransfer);
   }
 
@@ -2244,8 +2322,10 @@ export class Endpoint implements DatagramEndpoint {
       }
       const state = t.state[slot] as number;
       if (state === ReceiverState.Delivered || this.streams.itemHeld[slot] === 1) {
-        // A tail probe (or a late duplicate): re-send the final acknowledgement.
-        if (((t.flags[slot] as number) & TransferFlag.Inline) === 0) this.ctrlMark(slot, Pending.RangeAckComplete);
+        // A tail probe (or a late duplicate): re-send the final acknowledgement (at most once per RTT).
+        if (((t.flags[slot] as number) & TransferFlag.Inline) === 0 && this.mayResendVerdict(slot)) {
+          this.ctrlMark(slot, Pending.RangeAckComplete);
+        }
         continue;
       }
       if (state !== ReceiverState.Pulling) {
@@ -3893,6 +3973,53 @@ export class Endpoint implements DatagramEndpoint {
 
   // -------------------------------------------------------------------------------------------
   // Lists and queues
+
+  /**
+   * Rate limit of re-sent verdicts — spec: state-machines.md#receiver-transfer ("at most once per
+   * RTT"): true (and recorded) when the transfer in `slot` may re-send its verdict now; false, and
+   * counted in `verdictsSuppressed`, when it re-sent one less than {@link resendIntervalUs} ago.
+   * The first verdict never comes through here; a new occupant of the slot starts afresh.
+   */
+  private mayResendVerdict(slot: number): boolean {
+    const hi = this.transfers.ids.idHi(slot);
+    const nowUs = this.nowUs;
+    if (
+      this.verdictResentHi[slot] === hi &&
+      nowUs - (this.verdictResentAtUs[slot] as number) < this.resendIntervalUs(this.transfers.peer[slot] as number)
+    ) {
+      this.bump(C.verdictsSuppressed, 1);
+      return false;
+    }
+    this.verdictResentHi[slot] = hi;
+    this.verdictResentAtUs[slot] = nowUs;
+    return true;
+  }
+
+  /**
+   * The same limit for FLOW_RESET(UNKNOWN_TRANSFER) answers to messages naming a sender id we no
+   * longer hold (TRANSFER_ACCEPT, PULL_REQUEST, TRANSFER_CHALLENGE): at most one per slot index of
+   * the named id per interval (any peer; the index of a garbage id is reduced into the table).
+   */
+  private mayReplyUnknown(peer: number, idLo: number): boolean {
+    const index = idLo % this.config.transfersMax;
+    const nowUs = this.nowUs;
+    if (nowUs - (this.unknownResetAtUs[index] as number) < this.resendIntervalUs(peer)) {
+      this.bump(C.verdictsSuppressed, 1);
+      return false;
+    }
+    this.unknownResetAtUs[index] = nowUs;
+    return true;
+  }
+
+  /**
+   * Shortest gap between two re-sent verdicts of one transfer: the peer's smoothed RTT, capped at
+   * `phaseTimeoutMinUs` — the sender's own retransmissions are never closer than that (its timers
+   * start there, configured alike on both sides), so a legitimate retransmission is never left
+   * unanswered, even while our RTT estimate of the peer is still its initial 1 ms.
+   */
+  private resendIntervalUs(peer: number): number {
+    return Math.min(this.srttUs(peer), this.config.phaseTimeoutMinUs);
+  }
 
   private replyFlowReset(peer: number, sHi: number, sLo: number, rHi: number, rLo: number, status: number): void {
     if (sHi === 0 && sLo === 0 && rHi === 0 && rLo === 0) return;
