@@ -108,6 +108,43 @@ describe('invariant checkers on a fake transport', () => {
     expect(result.outcomes).toEqual({ completed: ROWS });
   });
 
+  it('refused submissions: a higher priority goes ahead of refused lower ones, never the reverse', () => {
+    // Host 0 → 1: row 0 (priority 7) at 0 ns, row 1 (priority 0) at 1 µs, row 2 (priority 7) at
+    // 2 µs, row 3 (priority 0) at 3 µs. The transport refuses priority 7 until 10 µs, and row 3
+    // until 20 µs. Row 1 overtakes the refused row 0; rows 0 and 2 (in order) wait for the refused
+    // higher-priority row 3 even after 10 µs. Accepted order: 1, 3, 0, 2.
+    const builder = new TransferListBuilder(4);
+    for (let i = 0; i < 4; i++) {
+      const row = builder.append();
+      builder.timeNs[row] = i * 1_000;
+      builder.srcHost[row] = 0;
+      builder.dstHost[row] = 1;
+      builder.sizeBytes[row] = 100;
+      builder.priority[row] = i % 2 === 0 ? 7 : 0;
+    }
+    const accepted: number[] = [];
+    const base = fakeFactory();
+    const transport = {
+      ...base,
+      create: (context: SimTransportContext) => {
+        const inner = base.create(context);
+        const wrapped = Object.create(inner) as typeof inner;
+        wrapped.submit = (nowUs, request) => {
+          if (request.priority === 7 && nowUs < 10) return -1;
+          if (request.tag === 3 && nowUs < 20) return -1;
+          const handle = inner.submit(nowUs, request);
+          if (handle >= 0) accepted.push(request.tag);
+          return handle;
+        };
+        return wrapped;
+      },
+    };
+    const result = runScenario(scenario({ workload: builder.finish() }), { seed: 1, transport });
+    expect(result.outcomes).toEqual({ completed: 4 });
+    expect(accepted).toEqual([1, 3, 0, 2]);
+    expect(result.transfers.backpressured).toBe(2); // rows 0 and 3; row 2 queued behind row 0 untried
+  });
+
   it('a crashed sender ends its open transfers with senderCrashed and later ones with senderDown', () => {
     const result = run({}, { faults: [{ atNs: 1_000, action: { kind: 'crash', host: 2 } }] });
     expect(result.outcomes.senderDown).toBeGreaterThan(0);

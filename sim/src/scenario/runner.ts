@@ -59,6 +59,8 @@ export const QUIESCENCE_CHECK_NS_MAX = 100_000_000;
 
 /** Scenario-event kind of a fault (its arg is the fault's index). */
 const EVENT_FAULT = 1;
+/** Priority levels of workload rows (0 highest … 7). */
+const PRIORITY_LEVELS = 8;
 const NO_ROW = -1;
 
 /** The network's view of a transport: forwards every call and lets the runner observe after it. */
@@ -120,6 +122,8 @@ export class ScenarioRunner {
   private readonly blockedTail: Int32Array;
   private readonly blockedNext: Int32Array;
   private readonly backpressured: Uint8Array;
+  /** Per NIC: bit p set while its blocked FIFO of priority p is non-empty. */
+  private readonly blockedMask: Uint8Array;
   private blockedCount: number;
   private outcomesMissing: number;
   private submittedCount: number;
@@ -185,8 +189,9 @@ export class ScenarioRunner {
     this.outcome = new SimOutcome();
     this.delivery = new SimDelivery();
     this.counters = new SimStateCounters();
-    this.blockedHead = new Int32Array(this.nicCount).fill(NO_ROW);
-    this.blockedTail = new Int32Array(this.nicCount).fill(NO_ROW);
+    this.blockedHead = new Int32Array(this.nicCount * PRIORITY_LEVELS).fill(NO_ROW);
+    this.blockedTail = new Int32Array(this.nicCount * PRIORITY_LEVELS).fill(NO_ROW);
+    this.blockedMask = new Uint8Array(this.nicCount);
     this.blockedNext = new Int32Array(list.count).fill(NO_ROW);
     this.backpressured = new Uint8Array(list.count);
     this.blockedCount = 0;
@@ -213,7 +218,7 @@ export class ScenarioRunner {
     const network = this.network;
     if (network === null) return;
     this.drain(nic, network.nowNs);
-    if (handled && this.blockedHead[nic] !== NO_ROW) this.retryBlocked(nic);
+    if (handled && this.blockedMask[nic] !== 0) this.retryBlocked(nic);
   }
 
   private runChecked(): RunResult {
@@ -249,7 +254,7 @@ export class ScenarioRunner {
       while (nextRow < list.count && (list.timeNs[nextRow] as number) <= nowNs) this.submitRow(nextRow++, nowNs);
       if (this.blockedCount > 0 && nowNs >= nextRetryNs) {
         for (let nic = 0; nic < this.nicCount; nic++) {
-          if (this.blockedHead[nic] !== NO_ROW) this.retryBlocked(nic);
+          if (this.blockedMask[nic] !== 0) this.retryBlocked(nic);
         }
       }
       if (this.blockedCount === 0) nextRetryNs = Number.POSITIVE_INFINITY;
@@ -330,7 +335,12 @@ export class ScenarioRunner {
       return;
     }
     const nic = this.nicOfRow(row);
-    if (this.blockedHead[nic] !== NO_ROW || !this.trySubmit(row, nic, nowNs)) this.block(row, nic);
+    // The application keeps order within a priority and never lets a lower priority overtake a
+    // refused higher one; a higher priority may go ahead of refused lower ones (the engine throttles
+    // lower priorities first, so a small urgent message is not stuck behind a refused bulk one).
+    const priority = this.list.priority[row] as number;
+    const atOrAbove = (this.blockedMask[nic] as number) & ((2 << priority) - 1);
+    if (atOrAbove !== 0 || !this.trySubmit(row, nic, nowNs)) this.block(row, nic);
   }
 
   /** Submits `row` on NIC `nic`; false when the transport refused it (backpressure). */
@@ -360,24 +370,35 @@ export class ScenarioRunner {
   }
 
   private block(row: number, nic: number): void {
+    const priority = this.list.priority[row] as number;
+    const queue = nic * PRIORITY_LEVELS + priority;
     this.blockedNext[row] = NO_ROW;
-    const tail = this.blockedTail[nic] as number;
-    if (tail === NO_ROW) this.blockedHead[nic] = row;
+    const tail = this.blockedTail[queue] as number;
+    if (tail === NO_ROW) this.blockedHead[queue] = row;
     else this.blockedNext[tail] = row;
-    this.blockedTail[nic] = row;
+    this.blockedTail[queue] = row;
+    this.blockedMask[nic] = (this.blockedMask[nic] as number) | (1 << priority);
     this.blockedCount++;
   }
 
-  /** Resubmits NIC `nic`'s refused rows in order until the transport refuses one again. */
+  /**
+   * Resubmits NIC `nic`'s refused rows, highest priority first and in order within a priority,
+   * until the transport refuses one again.
+   */
   private retryBlocked(nic: number): void {
     const nowNs = (this.network as SimNetwork).nowNs;
-    let row = this.blockedHead[nic] as number;
-    while (row !== NO_ROW && this.trySubmit(row, nic, nowNs)) {
-      const next = this.blockedNext[row] as number;
-      this.blockedHead[nic] = next;
-      if (next === NO_ROW) this.blockedTail[nic] = NO_ROW;
-      this.blockedCount--;
-      row = next;
+    for (let priority = 0; priority < PRIORITY_LEVELS; priority++) {
+      const queue = nic * PRIORITY_LEVELS + priority;
+      let row = this.blockedHead[queue] as number;
+      while (row !== NO_ROW && this.trySubmit(row, nic, nowNs)) {
+        const next = this.blockedNext[row] as number;
+        this.blockedHead[queue] = next;
+        if (next === NO_ROW) this.blockedTail[queue] = NO_ROW;
+        this.blockedCount--;
+        row = next;
+      }
+      if (row !== NO_ROW) return;
+      this.blockedMask[nic] = (this.blockedMask[nic] as number) & ~(1 << priority);
     }
   }
 
@@ -469,14 +490,17 @@ export class ScenarioRunner {
       this.drain(nic, nowNs);
       this.transports[nic] = null;
       this.observations.heldSample(host, nic, 0, nowNs);
-      let row = this.blockedHead[nic] as number;
-      while (row !== NO_ROW) {
-        this.recordOutcome(row, STATUS_SENDER_CRASHED, 0, nowNs);
-        this.blockedCount--;
-        row = this.blockedNext[row] as number;
+      for (let queue = nic * PRIORITY_LEVELS; queue < (nic + 1) * PRIORITY_LEVELS; queue++) {
+        let row = this.blockedHead[queue] as number;
+        while (row !== NO_ROW) {
+          this.recordOutcome(row, STATUS_SENDER_CRASHED, 0, nowNs);
+          this.blockedCount--;
+          row = this.blockedNext[row] as number;
+        }
+        this.blockedHead[queue] = NO_ROW;
+        this.blockedTail[queue] = NO_ROW;
       }
-      this.blockedHead[nic] = NO_ROW;
-      this.blockedTail[nic] = NO_ROW;
+      this.blockedMask[nic] = 0;
     }
     const list = this.list;
     const observations = this.observations;
