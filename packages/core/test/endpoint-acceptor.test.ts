@@ -15,26 +15,12 @@ import { FlowDecision, type NewFlowView } from '../src/endpoint/flow-acceptor.js
 import { InvalidArgumentError } from '../src/errors.js';
 import { TestNetwork } from '../src/testing/test-network.js';
 import { StatusCode, TransferKind } from '../src/wire/constants.js';
-import { connect, equalBytes, makeEndpoint, payloadOf, quiescentState } from './endpoint-harness.js';
-
-const ZERO = {
-  transfers: 0,
-  indexed: 0,
-  timers: 0,
-  pullsQueued: 0,
-  pullBytesOutstanding: 0,
-  reassemblyBytes: 0,
-  buffers: 0,
-  bufferBytes: 0,
-  events: 0,
-  held: 0,
-  creditDrift: 0,
-};
+import { connect, equalBytes, makeEndpoint, payloadOf, QUIESCENT_ZERO, quiescentState } from './endpoint-harness.js';
 
 function quiet(e: Endpoint): Record<string, number> {
   return { ...quiescentState(e), flowsHeld: e.flowsHeld, receiversActive: e.receiversActive, streams: e.streamsLive };
 }
-const QUIET = { ...ZERO, flowsHeld: 0, receiversActive: 0, streams: 0 };
+const QUIET = { ...QUIESCENT_ZERO, flowsHeld: 0, receiversActive: 0, streams: 0 };
 
 type Decision = 'accept' | 'reject' | 'queue-admit' | 'queue-cancel';
 

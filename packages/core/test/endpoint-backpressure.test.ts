@@ -13,21 +13,7 @@ import { EventKind, EventView } from '../src/endpoint/events.js';
 import { InvalidArgumentError } from '../src/errors.js';
 import { TestNetwork } from '../src/testing/test-network.js';
 import { TransferKind } from '../src/wire/constants.js';
-import { connect, equalBytes, makeEndpoint, payloadOf, quiescentState } from './endpoint-harness.js';
-
-const ZERO = {
-  transfers: 0,
-  indexed: 0,
-  timers: 0,
-  pullsQueued: 0,
-  pullBytesOutstanding: 0,
-  reassemblyBytes: 0,
-  buffers: 0,
-  bufferBytes: 0,
-  events: 0,
-  held: 0,
-  creditDrift: 0,
-};
+import { connect, equalBytes, makeEndpoint, payloadOf, QUIESCENT_ZERO, quiescentState } from './endpoint-harness.js';
 
 /** Drains `e`'s events; returns how many WRITABLE events came and the other events' kinds. */
 function drain(e: Endpoint, view = new EventView()): { writable: number; peers: number[]; others: number[] } {
@@ -210,8 +196,8 @@ describe('Endpoint backpressure: WRITABLE', () => {
     net.runUntil(net.nowUs + 1_000_000);
     drain(b);
     expect(drain(a).writable).toBe(0);
-    expect(quiescentState(a)).toEqual(ZERO);
-    expect(quiescentState(b)).toEqual(ZERO);
+    expect(quiescentState(a)).toEqual(QUIESCENT_ZERO);
+    expect(quiescentState(b)).toEqual(QUIESCENT_ZERO);
   });
 
   it('registry full: BufferFull, then one WRITABLE once a buffer is released', () => {
@@ -247,8 +233,8 @@ describe('Endpoint backpressure: WRITABLE', () => {
     expect(completed).toBe(4);
     net.runUntil(net.nowUs + 1_000_000);
     drain(b);
-    expect(quiescentState(a)).toEqual(ZERO);
-    expect(quiescentState(b)).toEqual(ZERO);
+    expect(quiescentState(a)).toEqual(QUIESCENT_ZERO);
+    expect(quiescentState(b)).toEqual(QUIESCENT_ZERO);
   });
 
   it('unpolled events at eventsMax: WouldBlock, WRITABLE after the application polls', () => {
@@ -269,7 +255,7 @@ describe('Endpoint backpressure: WRITABLE', () => {
     net.runUntil(net.nowUs + 1_000_000);
     expect(drain(a)).toEqual({ writable: 0, peers: [], others: [EventKind.Completed] });
     drain(b);
-    expect(quiescentState(a)).toEqual(ZERO);
+    expect(quiescentState(a)).toEqual(QUIESCENT_ZERO);
   });
 
   it("per-peer blocks name the peer: the peer's stream share and a stream's queue depth", () => {
@@ -386,7 +372,7 @@ describe('Endpoint backpressure: inline payloads switched off under overload', (
     expect(completed).toBe(10);
     expect(a.counter('pullsSent') + b.counter('pullsSent')).toBeGreaterThanOrEqual(6);
     net.runUntil(net.nowUs + 1_000_000);
-    expect(quiescentState(a)).toEqual(ZERO);
-    expect(quiescentState(b)).toEqual(ZERO);
+    expect(quiescentState(a)).toEqual(QUIESCENT_ZERO);
+    expect(quiescentState(b)).toEqual(QUIESCENT_ZERO);
   });
 });

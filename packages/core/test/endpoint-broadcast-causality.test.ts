@@ -12,21 +12,7 @@ import { EventKind, EventView } from '../src/endpoint/events.js';
 import { TransmitInfo } from '../src/endpoint-io.js';
 import { TestNetwork } from '../src/testing/test-network.js';
 import { StatusCode } from '../src/wire/constants.js';
-import { connect, equalBytes, makeEndpoint, payloadOf, quiescentState } from './endpoint-harness.js';
-
-const ZERO = {
-  transfers: 0,
-  indexed: 0,
-  timers: 0,
-  pullsQueued: 0,
-  pullBytesOutstanding: 0,
-  reassemblyBytes: 0,
-  buffers: 0,
-  bufferBytes: 0,
-  events: 0,
-  held: 0,
-  creditDrift: 0,
-};
+import { connect, equalBytes, makeEndpoint, payloadOf, QUIESCENT_ZERO, quiescentState } from './endpoint-harness.js';
 
 /** Endpoint 0 (the root) connected to endpoints 1 … n. */
 function star(n: number, seed: number, overrides: Parameters<typeof makeEndpoint>[1] = {}) {
@@ -113,7 +99,7 @@ describe('Endpoint broadcast causality', () => {
     expect(completed.sort()).toEqual(Array.from(handles).sort());
     net.runUntil(net.nowUs + 1_000_000);
     expect(root.causality.entriesLive).toBe(0);
-    for (const e of endpoints) expect(quiescentState(e)).toEqual(ZERO);
+    for (const e of endpoints) expect(quiescentState(e)).toEqual(QUIESCENT_ZERO);
   });
 
   it('a failed cascading dependency fails every copy with DEPENDENCY_FAILED; a non-cascading one lets them go', () => {
@@ -143,7 +129,7 @@ describe('Endpoint broadcast causality', () => {
     expect(received.sort()).toEqual([1, 2, 3]);
     net.runUntil(net.nowUs + 1_000_000);
     expect(root.causality.entriesLive).toBe(0);
-    for (const e of endpoints) expect(quiescentState(e)).toEqual(ZERO);
+    for (const e of endpoints) expect(quiescentState(e)).toEqual(QUIESCENT_ZERO);
   });
 
   it('a dependency that already failed fails every copy at once (nothing is sent)', () => {
@@ -163,7 +149,7 @@ describe('Endpoint broadcast causality', () => {
     }
     expect(seen.filter((s) => s[0] > 0)).toEqual([]);
     expect(root.counter('notifyEntriesSent')).toBe(0);
-    for (const e of endpoints) expect(quiescentState(e)).toEqual(ZERO);
+    for (const e of endpoints) expect(quiescentState(e)).toEqual(QUIESCENT_ZERO);
   });
 
   it('a dependent of the whole broadcast waits for every copy; one of a single copy waits for that copy only', () => {
@@ -199,7 +185,7 @@ describe('Endpoint broadcast causality', () => {
     expect(requestAt(2, 2)).toBeLessThan(lastCopyAt);
     net.runUntil(net.nowUs + 1_000_000);
     expect(root.causality.entriesLive).toBe(0);
-    for (const e of endpoints) expect(quiescentState(e)).toEqual(ZERO);
+    for (const e of endpoints) expect(quiescentState(e)).toEqual(QUIESCENT_ZERO);
   });
 
   it('a dependent of the whole broadcast fails when one copy fails (cascade) and proceeds without cascade', () => {
@@ -233,7 +219,7 @@ describe('Endpoint broadcast causality', () => {
     net.healAll();
     net.runUntil(net.nowUs + 1_000_000);
     expect(root.causality.entriesLive).toBe(0);
-    for (const e of endpoints) expect(quiescentState(e)).toEqual(ZERO);
+    for (const e of endpoints) expect(quiescentState(e)).toEqual(QUIESCENT_ZERO);
   });
 
   it('is all or nothing when the causality map runs out part-way (WOULD_BLOCK, then WRITABLE)', () => {
@@ -362,7 +348,7 @@ describe('Endpoint broadcast causality', () => {
         }
         net.runUntil(net.nowUs + 1_000_000);
         expect(root.causality.entriesLive).toBe(0);
-        for (const e of endpoints) expect(quiescentState(e)).toEqual(ZERO);
+        for (const e of endpoints) expect(quiescentState(e)).toEqual(QUIESCENT_ZERO);
       }),
       { numRuns: 12 },
     );

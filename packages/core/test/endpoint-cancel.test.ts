@@ -3,21 +3,7 @@ import { LocalStatus, SubmitError } from '../src/endpoint/endpoint.js';
 import { EventKind, EventView } from '../src/endpoint/events.js';
 import { TestNetwork } from '../src/testing/test-network.js';
 import { StatusCode } from '../src/wire/constants.js';
-import { connect, equalBytes, makeEndpoint, payloadOf, quiescentState } from './endpoint-harness.js';
-
-const ZERO = {
-  transfers: 0,
-  indexed: 0,
-  timers: 0,
-  pullsQueued: 0,
-  pullBytesOutstanding: 0,
-  reassemblyBytes: 0,
-  buffers: 0,
-  bufferBytes: 0,
-  events: 0,
-  held: 0,
-  creditDrift: 0,
-};
+import { connect, equalBytes, makeEndpoint, payloadOf, QUIESCENT_ZERO, quiescentState } from './endpoint-harness.js';
 
 function pair(seed: number) {
   const a = makeEndpoint(seed * 2 + 1, { notifyRetransmitsMax: 3 });
@@ -55,8 +41,8 @@ describe('Endpoint cancellation (milestone 3, partial)', () => {
       expect(view.handle).toBe(requestHandle);
       expect(b.respond(requestHandle, payload, 0, 10)).toBe(SubmitError.BadHandle);
       net.runUntilIdle(10_000_000);
-      expect(quiescentState(a)).toEqual(ZERO);
-      expect(quiescentState(b)).toEqual(ZERO);
+      expect(quiescentState(a)).toEqual(QUIESCENT_ZERO);
+      expect(quiescentState(b)).toEqual(QUIESCENT_ZERO);
     });
   }
 
@@ -81,8 +67,8 @@ describe('Endpoint cancellation (milestone 3, partial)', () => {
       }
     }
     expect(failed).toBe(true);
-    expect(quiescentState(a)).toEqual(ZERO);
-    expect(quiescentState(b)).toEqual(ZERO);
+    expect(quiescentState(a)).toEqual(QUIESCENT_ZERO);
+    expect(quiescentState(b)).toEqual(QUIESCENT_ZERO);
   });
 
   it('sender cancels a bulk transfer in flight: both sides release everything', () => {
@@ -101,8 +87,8 @@ describe('Endpoint cancellation (milestone 3, partial)', () => {
     expect(a.pollEvent(view)).toBe(true);
     expect(view.status).toBe(StatusCode.Cancelled);
     expect(b.pollEvent(view)).toBe(false);
-    expect(quiescentState(a)).toEqual(ZERO);
-    expect(quiescentState(b)).toEqual(ZERO);
+    expect(quiescentState(a)).toEqual(QUIESCENT_ZERO);
+    expect(quiescentState(b)).toEqual(QUIESCENT_ZERO);
   });
 });
 
@@ -133,6 +119,6 @@ describe('Endpoint broadcast', () => {
       expect(view.event).toBe(EventKind.TransferReceived);
       expect(equalBytes(view.payload, view.payloadOffset, view.payloadLength, payload)).toBe(true);
     }
-    expect(quiescentState(root)).toEqual(ZERO);
+    expect(quiescentState(root)).toEqual(QUIESCENT_ZERO);
   });
 });

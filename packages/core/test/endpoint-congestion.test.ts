@@ -9,21 +9,7 @@ import type { EndpointOptions } from '../src/endpoint/config.js';
 import type { Endpoint } from '../src/endpoint/endpoint.js';
 import { EventKind, EventView } from '../src/endpoint/events.js';
 import { type LinkUpdate, TestNetwork } from '../src/testing/test-network.js';
-import { connect, equalBytes, makeEndpoint, payloadOf, quiescentState } from './endpoint-harness.js';
-
-const ZERO = {
-  transfers: 0,
-  indexed: 0,
-  timers: 0,
-  pullsQueued: 0,
-  pullBytesOutstanding: 0,
-  reassemblyBytes: 0,
-  buffers: 0,
-  bufferBytes: 0,
-  events: 0,
-  held: 0,
-  creditDrift: 0,
-};
+import { connect, equalBytes, makeEndpoint, payloadOf, QUIESCENT_ZERO, quiescentState } from './endpoint-harness.js';
 
 interface BulkRun {
   readonly completedUs: number;
@@ -113,7 +99,7 @@ function runBulk(options: {
 function expectQuiescent(run: BulkRun): void {
   run.net.runUntil(run.net.nowUs + 1_000_000);
   for (const e of [run.receiver, ...run.senders]) {
-    expect(quiescentState(e)).toEqual(ZERO);
+    expect(quiescentState(e)).toEqual(QUIESCENT_ZERO);
     expect(e.congestion.recordsInUse).toBe(0);
     for (let peer = 0; peer < e.peers.capacity; peer++) expect(e.congestion.bytesInFlight[peer]).toBe(0);
   }
@@ -224,7 +210,7 @@ describe('Endpoint congestion control (BBR per peer)', () => {
     expect(peak).toBe(recordsMax);
     expect(sender.congestion.recordStalls).toBeGreaterThan(0);
     net.runUntil(net.nowUs + 1_000_000);
-    expect(quiescentState(sender)).toEqual(ZERO);
+    expect(quiescentState(sender)).toEqual(QUIESCENT_ZERO);
     expect(sender.congestion.recordsInUse).toBe(0);
   });
 

@@ -9,21 +9,7 @@ import type { Endpoint } from '../src/endpoint/endpoint.js';
 import { EventKind, EventView } from '../src/endpoint/events.js';
 import { TestNetwork } from '../src/testing/test-network.js';
 import { StatusCode } from '../src/wire/constants.js';
-import { connect, makeEndpoint, quiescentState } from './endpoint-harness.js';
-
-const ZERO = {
-  transfers: 0,
-  indexed: 0,
-  timers: 0,
-  pullsQueued: 0,
-  pullBytesOutstanding: 0,
-  reassemblyBytes: 0,
-  buffers: 0,
-  bufferBytes: 0,
-  events: 0,
-  held: 0,
-  creditDrift: 0,
-};
+import { connect, makeEndpoint, QUIESCENT_ZERO, quiescentState } from './endpoint-harness.js';
 
 describe('Endpoint per-transfer deadlines', () => {
   it('a bulk transfer over a slow link fails TIMEOUT at its deadline; both sides are released', () => {
@@ -49,8 +35,8 @@ describe('Endpoint per-transfer deadlines', () => {
     // The small one finished before its deadline: COMPLETED, no TIMEOUT later.
     expect(outcomes.get(quick)?.[0]).toBe(EventKind.Completed);
     net.runUntil(net.nowUs + 1_000_000);
-    expect(quiescentState(a)).toEqual(ZERO);
-    expect(quiescentState(b)).toEqual(ZERO);
+    expect(quiescentState(a)).toEqual(QUIESCENT_ZERO);
+    expect(quiescentState(b)).toEqual(QUIESCENT_ZERO);
   });
 
   it('a notify to a partitioned peer fails TIMEOUT at the deadline, not after its retransmissions', () => {
@@ -72,8 +58,8 @@ describe('Endpoint per-transfer deadlines', () => {
     expect(() => a.submitBulk(1, new Uint8Array(10), 0, 10, { deadlineUs: Number.NaN })).toThrow();
     net.healAll();
     net.runUntil(net.nowUs + 1_000_000);
-    expect(quiescentState(a)).toEqual(ZERO);
-    expect(quiescentState(b)).toEqual(ZERO);
+    expect(quiescentState(a)).toEqual(QUIESCENT_ZERO);
+    expect(quiescentState(b)).toEqual(QUIESCENT_ZERO);
   });
 
   it('every copy of a broadcast has the deadline: 8 peers, 3 partitioned — 5 complete, 3 fail TIMEOUT at it', () => {
@@ -110,6 +96,6 @@ describe('Endpoint per-transfer deadlines', () => {
     }
     net.healAll();
     net.runUntil(net.nowUs + 1_000_000);
-    for (const e of endpoints) expect(quiescentState(e)).toEqual(ZERO);
+    for (const e of endpoints) expect(quiescentState(e)).toEqual(QUIESCENT_ZERO);
   });
 });

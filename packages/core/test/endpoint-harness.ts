@@ -205,6 +205,21 @@ export function equalBytes(bytes: Uint8Array, offset: number, length: number, ex
 }
 
 /** Every piece of state that must be back to zero once nothing is in flight. */
+/** What {@link quiescentState} returns at quiescence: every count back to zero. */
+export const QUIESCENT_ZERO = {
+  transfers: 0,
+  indexed: 0,
+  timers: 0,
+  pullsQueued: 0,
+  pullBytesOutstanding: 0,
+  reassemblyBytes: 0,
+  buffers: 0,
+  bufferBytes: 0,
+  events: 0,
+  held: 0,
+  creditDrift: 0,
+} as const;
+
 export function quiescentState(e: Endpoint): Record<string, number> {
   return {
     transfers: e.transfersLive,

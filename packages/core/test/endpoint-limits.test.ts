@@ -3,21 +3,7 @@ import { LocalStatus, SubmitError } from '../src/endpoint/endpoint.js';
 import { EventKind, EventView } from '../src/endpoint/events.js';
 import { TestNetwork } from '../src/testing/test-network.js';
 import { StatusCode } from '../src/wire/constants.js';
-import { connect, makeEndpoint, quiescentState, runRpcs } from './endpoint-harness.js';
-
-const ZERO = {
-  transfers: 0,
-  indexed: 0,
-  timers: 0,
-  pullsQueued: 0,
-  pullBytesOutstanding: 0,
-  reassemblyBytes: 0,
-  buffers: 0,
-  bufferBytes: 0,
-  events: 0,
-  held: 0,
-  creditDrift: 0,
-};
+import { connect, makeEndpoint, QUIESCENT_ZERO, quiescentState, runRpcs } from './endpoint-harness.js';
 
 describe('Endpoint failures and limits', () => {
   it('corrupted datagrams: nothing corrupt is delivered, records are re-pulled', () => {
@@ -34,8 +20,8 @@ describe('Endpoint failures and limits', () => {
     expect(r.corrupt).toBe(0);
     expect(r.duplicateRequests).toBe(0);
     expect(r.completed).toBe(40);
-    expect(quiescentState(r.a)).toEqual(ZERO);
-    expect(quiescentState(r.b)).toEqual(ZERO);
+    expect(quiescentState(r.a)).toEqual(QUIESCENT_ZERO);
+    expect(quiescentState(r.b)).toEqual(QUIESCENT_ZERO);
   });
 
   it('a partitioned peer: peer health probes, declares it FAILED, every request fails PEER_UNREACHABLE', () => {
@@ -66,8 +52,8 @@ describe('Endpoint failures and limits', () => {
     expect(a.counter('peersFailed')).toBe(1);
     // FAILED: new submissions fail fast for failedHoldUs.
     expect(a.submitRequest(1, new Uint8Array(4), 0, 4)).toBe(SubmitError.PeerUnreachable);
-    expect(quiescentState(a)).toEqual(ZERO);
-    expect(quiescentState(b)).toEqual(ZERO);
+    expect(quiescentState(a)).toEqual(QUIESCENT_ZERO);
+    expect(quiescentState(b)).toEqual(QUIESCENT_ZERO);
   });
 
   it('transfer table full: submit returns WouldBlock; unknown peer is refused', () => {
@@ -130,8 +116,8 @@ describe('Endpoint failures and limits', () => {
     expect(a.counter('attemptsRetried')).toBeGreaterThan(0);
     expect(b.counter('notifiesRejected')).toBeGreaterThan(0);
     net.runUntil(net.nowUs + 1_000_000);
-    expect(quiescentState(a)).toEqual(ZERO);
-    expect(quiescentState(b)).toEqual(ZERO);
+    expect(quiescentState(a)).toEqual(QUIESCENT_ZERO);
+    expect(quiescentState(b)).toEqual(QUIESCENT_ZERO);
   });
 
   it('a 200 ms partition mid-transfer: peer health probes, phase timers wait, everything completes', () => {
@@ -174,7 +160,7 @@ describe('Endpoint failures and limits', () => {
     expect(responses).toBe(20);
     expect(a.counter('probesSent')).toBeGreaterThan(0);
     net.runUntil(net.nowUs + 3_000_000);
-    expect(quiescentState(a)).toEqual(ZERO);
-    expect(quiescentState(b)).toEqual(ZERO);
+    expect(quiescentState(a)).toEqual(QUIESCENT_ZERO);
+    expect(quiescentState(b)).toEqual(QUIESCENT_ZERO);
   });
 });

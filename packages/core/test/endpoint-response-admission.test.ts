@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { EndpointOptions } from '../src/endpoint/config.js';
-import type { Endpoint } from '../src/endpoint/endpoint.js';
+import { type Endpoint, LocalStatus } from '../src/endpoint/endpoint.js';
 import { EventKind, EventView } from '../src/endpoint/events.js';
 import { TestNetwork } from '../src/testing/test-network.js';
 import { StatusCode } from '../src/wire/constants.js';
@@ -120,5 +120,36 @@ describe('response admission at the requester', () => {
     expect(o.responses + o.failed.length).toBe(4);
     expect(o.corrupt).toBe(0);
     expectQuiescent(o);
+  });
+});
+
+describe('a response that fails with a local status', () => {
+  it('tells the requester CANCELLED on the wire (a LocalStatus never travels) and does not throw', () => {
+    const a = makeEndpoint(61, { timeWaitUs: 20_000 });
+    const b = makeEndpoint(62, { timeWaitUs: 20_000, notifyRetransmitsMax: 200 });
+    connect(a, 0, b, 1);
+    const net = new TestNetwork({ endpoints: [a, b], seed: 3 });
+    const view = new EventView();
+    expect(a.submitRequest(1, payloadOf(6, 0, 64), 0, 64)).toBeGreaterThanOrEqual(0);
+    net.wake();
+    let request = -1;
+    while (request < 0 && net.step()) {
+      while (b.pollEvent(view)) if (view.event === EventKind.RequestReceived) request = view.handle;
+      while (a.pollEvent(view)) {}
+    }
+    expect(request).toBeGreaterThanOrEqual(0);
+    // Cut b → a (a's probes still reach b, b's answers do not): b's response goes unanswered and peer
+    // health declares a FAILED, failing the response with LocalStatus.PeerUnreachable (256).
+    net.setLink(1, 0, { down: true });
+    expect(b.respond(request, payloadOf(7, 0, 64), 0, 64)).toBeGreaterThanOrEqual(0);
+    let responseStatus = -1;
+    const deadlineUs = net.nowUs + 30_000_000;
+    while (responseStatus < 0 && net.step() && net.nowUs < deadlineUs) {
+      while (b.pollEvent(view)) if (view.event === EventKind.Failed) responseStatus = view.status;
+      while (a.pollEvent(view)) {}
+    }
+    expect(responseStatus).toBe(LocalStatus.PeerUnreachable);
+    // b still sends its FLOW_RESET for the request (status mapped to CANCELLED): no encoder throw.
+    expect(() => net.runUntil(net.nowUs + 1_000_000)).not.toThrow();
   });
 });

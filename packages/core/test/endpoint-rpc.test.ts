@@ -1,19 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { quiescentState, runRpcs } from './endpoint-harness.js';
-
-const ZERO = {
-  transfers: 0,
-  indexed: 0,
-  timers: 0,
-  pullsQueued: 0,
-  pullBytesOutstanding: 0,
-  reassemblyBytes: 0,
-  buffers: 0,
-  bufferBytes: 0,
-  events: 0,
-  held: 0,
-  creditDrift: 0,
-};
+import { QUIESCENT_ZERO, quiescentState, runRpcs } from './endpoint-harness.js';
 
 describe('Endpoint unary RPC (milestone 1)', () => {
   it('one small RPC end to end (inline both ways)', () => {
@@ -22,8 +8,8 @@ describe('Endpoint unary RPC (milestone 1)', () => {
     expect(r.failed).toBe(0);
     expect(r.corrupt).toBe(0);
     expect(r.idle).toBe(true);
-    expect(quiescentState(r.a)).toEqual(ZERO);
-    expect(quiescentState(r.b)).toEqual(ZERO);
+    expect(quiescentState(r.a)).toEqual(QUIESCENT_ZERO);
+    expect(quiescentState(r.b)).toEqual(QUIESCENT_ZERO);
   });
 
   it('one buffer-backed RPC (request and response sealed, pulled, verified)', () => {
@@ -32,8 +18,8 @@ describe('Endpoint unary RPC (milestone 1)', () => {
     expect(r.corrupt).toBe(0);
     expect(r.a.counter('pullsSent')).toBeGreaterThan(0);
     expect(r.b.counter('pullsSent')).toBeGreaterThan(0);
-    expect(quiescentState(r.a)).toEqual(ZERO);
-    expect(quiescentState(r.b)).toEqual(ZERO);
+    expect(quiescentState(r.a)).toEqual(QUIESCENT_ZERO);
+    expect(quiescentState(r.b)).toEqual(QUIESCENT_ZERO);
   });
 
   it('zero-length and boundary sizes', () => {
@@ -46,8 +32,8 @@ describe('Endpoint unary RPC (milestone 1)', () => {
     });
     expect(r.completed).toBe(sizes.length);
     expect(r.corrupt).toBe(0);
-    expect(quiescentState(r.a)).toEqual(ZERO);
-    expect(quiescentState(r.b)).toEqual(ZERO);
+    expect(quiescentState(r.a)).toEqual(QUIESCENT_ZERO);
+    expect(quiescentState(r.b)).toEqual(QUIESCENT_ZERO);
   });
 
   it('100 concurrent RPCs batch many notify entries per datagram', () => {
@@ -57,8 +43,8 @@ describe('Endpoint unary RPC (milestone 1)', () => {
     // 100 notifies went out in far fewer than 100 control datagrams.
     expect(r.a.counter('notifyEntriesSent')).toBe(100);
     expect(r.a.counter('controlDatagramsSent')).toBeLessThan(30);
-    expect(quiescentState(r.a)).toEqual(ZERO);
-    expect(quiescentState(r.b)).toEqual(ZERO);
+    expect(quiescentState(r.a)).toEqual(QUIESCENT_ZERO);
+    expect(quiescentState(r.b)).toEqual(QUIESCENT_ZERO);
   });
 });
 
@@ -89,8 +75,8 @@ describe('Endpoint unary RPC under faults', () => {
       expect(r.completed + r.failed).toBe(100);
       expect(r.completed).toBe(100);
       expect(r.idle).toBe(true);
-      expect(quiescentState(r.a)).toEqual(ZERO);
-      expect(quiescentState(r.b)).toEqual(ZERO);
+      expect(quiescentState(r.a)).toEqual(QUIESCENT_ZERO);
+      expect(quiescentState(r.b)).toEqual(QUIESCENT_ZERO);
       if (loss > 0) {
         expect(r.net.stats().droppedLoss).toBeGreaterThan(0);
         const retransmits =
@@ -128,8 +114,8 @@ describe('Endpoint unary RPC under faults', () => {
     expect(r.duplicateResponses).toBe(0);
     expect(r.requestsDelivered).toBe(1000);
     expect(r.completed).toBe(1000);
-    expect(quiescentState(r.a)).toEqual(ZERO);
-    expect(quiescentState(r.b)).toEqual(ZERO);
+    expect(quiescentState(r.a)).toEqual(QUIESCENT_ZERO);
+    expect(quiescentState(r.b)).toEqual(QUIESCENT_ZERO);
   });
 
   it('is deterministic: same seed, same trace hash', () => {

@@ -14,23 +14,9 @@ import { StreamState } from '../src/endpoint/streams.js';
 import { type LinkUpdate, TestNetwork } from '../src/testing/test-network.js';
 import { StatusCode, TransferKind } from '../src/wire/constants.js';
 import { NotifyEntryView } from '../src/wire/transfer-notify.js';
-import { connect, equalBytes, makeEndpoint, payloadOf, quiescentState } from './endpoint-harness.js';
+import { connect, equalBytes, makeEndpoint, payloadOf, QUIESCENT_ZERO, quiescentState } from './endpoint-harness.js';
 
 type Pattern = 'request' | 'response' | 'bidi';
-
-const ZERO = {
-  transfers: 0,
-  indexed: 0,
-  timers: 0,
-  pullsQueued: 0,
-  pullBytesOutstanding: 0,
-  reassemblyBytes: 0,
-  buffers: 0,
-  bufferBytes: 0,
-  events: 0,
-  held: 0,
-  creditDrift: 0,
-};
 
 function streamState(e: Endpoint): Record<string, number> {
   return {
@@ -41,7 +27,7 @@ function streamState(e: Endpoint): Record<string, number> {
   };
 }
 
-const STREAM_ZERO = { ...ZERO, streams: 0, streamBytes: 0, streamHeld: 0 };
+const STREAM_ZERO = { ...QUIESCENT_ZERO, streams: 0, streamBytes: 0, streamHeld: 0 };
 
 /** Item sizes: a mix of inline (≤ 1 KiB) and buffer-backed items (a function of seed, side, stream, index). */
 function sizeOf(seed: number, side: number, stream: number, index: number): number {

@@ -47,6 +47,7 @@ import {
   PULL_RANGES_MAX,
   PullFlag,
   RangeAckFlag,
+  STATUS_CODE_MAX,
   StatusCode,
   StreamFlag,
   TransferKind,
@@ -4030,7 +4031,8 @@ export class Endpoint implements DatagramEndpoint {
     p.replyALo[index] = sLo;
     p.replyBHi[index] = rHi;
     p.replyBLo[index] = rLo;
-    p.replyStatus[index] = status;
+    // A LocalStatus (PeerUnreachable, DependencyFailed, …) never travels: the peer sees CANCELLED.
+    p.replyStatus[index] = status <= STATUS_CODE_MAX ? status : StatusCode.Cancelled;
   }
 
   private sendRangePush(slot: number, start: number, stop: number, pullId: number): void {
