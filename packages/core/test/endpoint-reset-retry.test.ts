@@ -271,7 +271,7 @@ describe('Endpoint peer reset: frozen transfers retried or failed after the new 
   });
 
   it('100 requests in flight at several stages: retryable ones complete exactly once, the others fail PEER_RESET', () => {
-    const { stages, retried, failedReset } = runRestart(31, 0, 30);
+    const { stages, retried, failedReset } = runRestart(31, 0, 20);
     // The scenario must cover the stages the decision depends on.
     expect(stages.get(SenderState.Queued) ?? 0).toBeGreaterThan(0);
     expect(stages.get(SenderState.AwaitingResponse) ?? 0).toBeGreaterThan(0);

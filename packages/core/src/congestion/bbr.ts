@@ -19,7 +19,9 @@
  *   more than `ecnThreshold` of its delivered bytes CE-marked. A lossy round during a probe
  *   (STARTUP, UP) sets `inflightHi` (long-term bound); elsewhere it cuts the short-term bounds
  *   `bwLo` / `inflightLo` to max(what the last round delivered, β × previous), so random loss that
- *   does not reduce delivery does not reduce the rate either.
+ *   does not reduce delivery does not reduce the rate either. On a lossy path (a loss baseline —
+ *   the average loss fraction of rounds outside probing — of 10 % or more) a probing round is
+ *   lossy only above twice the baseline: random loss does not stop STARTUP or cap `inflightHi`.
  * - Queueing delay is an explicit signal (BBR has none): when even the smallest RTT of a round
  *   exceeds min RTT by more than max(`queueDelayThresholdUs`, `queueDelayFactor` × min RTT), UP ends
  *   and, outside UP, `bwLo` steps down towards 0.9 × what the round delivered and `inflightLo`
@@ -76,6 +78,24 @@ export const BBR_DELAY_DELIVERED_FRACTION = 0.9;
  * cannot drain, not a reason to keep yielding.
  */
 export const BBR_DELAY_ROUNDS_PROBE_RTT = 16;
+/**
+ * Gain of the loss baseline: each round outside probing (not STARTUP, not UP) moves
+ * {@link BbrController.lossBaseline} this fraction of the way to its loss fraction (≈ 8 rounds).
+ */
+export const BBR_LOSS_BASELINE_GAIN = 1 / 8;
+/**
+ * A loss baseline at or above this is a lossy path (or a flow the others starve): from it on, a
+ * probe (STARTUP, UP) is judged lossy only above {@link BBR_LOSS_BASELINE_FACTOR} × the baseline.
+ * Below it loss keeps BBRv3's meaning (a flow sharing a shallow bottleneck sees a few % loss in
+ * steady state; ignoring that would break fairness — measured in congestion-model.test.ts).
+ */
+export const BBR_LOSS_BASELINE_MIN = 0.1;
+/**
+ * Margin over the loss baseline above which a probe's loss is its own: random loss shows at every
+ * in-flight level, a probe that overflows the bottleneck adds loss on top. The margin absorbs the
+ * per-round noise of a binomial loss count over a small window.
+ */
+export const BBR_LOSS_BASELINE_FACTOR = 2;
 
 /** Default option values (datacenter). spec: congestion.md#parameters */
 export const BBR_DEFAULTS = {
@@ -255,6 +275,8 @@ export class BbrController implements CongestionController {
   private probeRttMinUs: number;
   /** Consecutive PROBE_BW rounds with high queueing delay. */
   private delayedRounds: number;
+  /** Average loss fraction of recent rounds outside STARTUP and UP (the loss the path shows anyway). */
+  private lossBaselineFraction: number;
   private probeRttRoundDone: boolean;
   // Accumulators of the current round.
   private roundStartDelivered: number;
@@ -394,6 +416,7 @@ export class BbrController implements CongestionController {
     this.probeRttRoundDone = false;
     this.probeRttMinUs = Number.POSITIVE_INFINITY;
     this.delayedRounds = 0;
+    this.lossBaselineFraction = 0;
     this.roundStartDelivered = 0;
     this.roundLostBytes = 0;
     this.roundCeBytes = 0;
@@ -469,6 +492,16 @@ export class BbrController implements CongestionController {
   /** Short-term in-flight bound from loss or delay, bytes (Infinity = none). */
   get inflightLoBytes(): number {
     return this.inflightLo;
+  }
+
+  /**
+   * Loss baseline: the average loss fraction of recent rounds outside STARTUP and UP (0..1). From
+   * {@link BBR_LOSS_BASELINE_MIN} on, a probing round is lossy only above
+   * {@link BBR_LOSS_BASELINE_FACTOR} × this.
+   * spec: congestion.md#loss
+   */
+  get lossBaseline(): number {
+    return this.lossBaselineFraction;
   }
 
   /** Short-term bandwidth bound from loss, bytes/s (Infinity = none). */
@@ -638,6 +671,7 @@ export class BbrController implements CongestionController {
     this.probeRttRoundDone = false;
     this.probeRttMinUs = Number.POSITIVE_INFINITY;
     this.delayedRounds = 0;
+    this.lossBaselineFraction = 0;
     this.resetRound();
     this.randomState = this.randomSeed === 0 ? 0x9e37_79b9 : this.randomSeed;
     this.actionCounts.fill(0);
@@ -696,23 +730,36 @@ export class BbrController implements CongestionController {
     const delivery = this.delivery;
     const deliveredInRound = delivery.deliveredBytes - this.roundStartDelivered;
     const lost = this.roundLostBytes;
-    const lossy =
-      this.roundLossEvents >= this.lossEventsMin &&
-      (lost > this.lossThreshold * (deliveredInRound + lost) ||
-        this.roundCeBytes > this.ecnThreshold * deliveredInRound);
+    const sentInRound = deliveredInRound + lost;
+    const probing =
+      this.mode === CongestionState.Startup ||
+      (this.mode === CongestionState.ProbeBw && this.phase === ProbeBwPhase.Up);
+    // spec: congestion.md#loss — on a lossy path a probe is judged against the path's baseline loss.
+    const baseline = this.lossBaselineFraction;
+    const probeThreshold =
+      baseline >= BBR_LOSS_BASELINE_MIN && BBR_LOSS_BASELINE_FACTOR * baseline > this.lossThreshold
+        ? BBR_LOSS_BASELINE_FACTOR * baseline
+        : this.lossThreshold;
+    const enoughEvents = this.roundLossEvents >= this.lossEventsMin;
+    const ceHigh = this.roundCeBytes > this.ecnThreshold * deliveredInRound;
+    const lossy = enoughEvents && (lost > this.lossThreshold * sentInRound || ceHigh);
+    const probeLossy = enoughEvents && (lost > probeThreshold * sentInRound || ceHigh);
+    if (!probing && sentInRound > 0) {
+      this.lossBaselineFraction = baseline + BBR_LOSS_BASELINE_GAIN * (lost / sentInRound - baseline);
+    }
     const minRtt = this.minRttUs;
     const delayThresholdUs = this.queueDelayThresholdFor();
     const delayHigh = this.roundRttMinUs < Number.POSITIVE_INFINITY && this.roundRttMinUs - minRtt > delayThresholdUs;
 
     if (this.mode === CongestionState.Startup) {
-      if (lossy && !this.filledPipe) {
+      if (probeLossy && !this.filledPipe) {
         // spec: congestion.md#startup — too much loss: the pipe is full; remember what it held.
         this.filledPipe = true;
         this.inflightHi = Math.max(this.bdp(), this.roundDeliveredMax, this.minCwndBytes);
         this.enterDrain(nowUs, CongestionAction.ExitStartupLoss);
       }
     } else if (this.mode === CongestionState.ProbeBw && this.phase === ProbeBwPhase.Up) {
-      if (lossy) {
+      if (probeLossy) {
         // spec: congestion.md#probe-bw — the probe found the in-flight level that loses packets.
         this.inflightHi = Math.max(this.roundLossTxInFlight, this.beta * this.bdp(), this.minCwndBytes);
         this.act(CongestionAction.LossBound);

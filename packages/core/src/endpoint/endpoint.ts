@@ -3139,10 +3139,16 @@ export class Endpoint implements DatagramEndpoint {
   /** Arms (or re-arms) the slot's single phase timer: `durationUs` < 0 means timeout(k). */
   private arm(slot: number, kind: number, nowUs: number, durationUs: number): void {
     const t = this.transfers;
-    const duration =
+    let duration =
       durationUs >= 0
         ? durationUs
         : this.backoff.timeoutUs(this.srttUs(t.peer[slot] as number), t.exponent[slot] as number);
+    // A receiver that asked for a rate waits one datagram's time at that rate beyond the timeout:
+    // the sender paces to it (spec: congestion.md#sender-rate), a chunk is not late before then.
+    const receiveRate = this.config.receiveRateBytesPerSecond;
+    if (kind === Timer.Pull && durationUs < 0 && receiveRate < Number.POSITIVE_INFINITY) {
+      duration += Math.ceil((this.config.datagramSizeMax * 1_000_000) / receiveRate);
+    }
     const deadline = nowUs + duration;
     t.armedAtUs[slot] = nowUs;
     t.timerKind[slot] = kind;
