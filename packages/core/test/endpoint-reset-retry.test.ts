@@ -243,7 +243,7 @@ function runRestart(seed: number, lossProbability: number, cutAfterDelivered: nu
       expect(outcome[i], `request ${i} (state ${snap.state}) fails PEER_RESET`).toBe(StatusCode.PeerReset);
       expect(deliveredNew[i]).toBe(0);
     }
-    if (option !== true) expect(deliveredOld[i] + deliveredNew[i]).toBeLessThanOrEqual(1);
+    if (option !== true) expect((deliveredOld[i] ?? 0) + (deliveredNew[i] ?? 0)).toBeLessThanOrEqual(1);
   }
   expect(a.counter('peerResetRetries')).toBe(retried);
   expect(a.counter('peerResetFailures')).toBe(failedReset);
