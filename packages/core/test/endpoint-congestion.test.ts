@@ -270,15 +270,15 @@ describe('Endpoint congestion control (BBR per peer)', () => {
     expectQuiescent(run);
   });
 
-  it('is on by default (4 KiB acknowledgements); off: no records, no controller, 256 KiB acknowledgements', () => {
-    const on = makeEndpoint(5);
+  it('is off by default (256 KiB acknowledgements); on: one controller per peer, records, 4 KiB acknowledgements', () => {
+    const off = makeEndpoint(6);
+    expect(off.congestion.enabled).toBe(false);
+    expect(off.congestion.controllers.length).toBe(0);
+    expect(off.config.ackEveryBytes).toBe(256 * 1024);
+    const on = makeEndpoint(5, { congestionControl: true });
     expect(on.congestion.enabled).toBe(true);
     expect(on.congestion.controllers.length).toBe(on.config.peersMax);
     expect(on.congestion.recordsMax).toBe(8192);
     expect(on.config.ackEveryBytes).toBe(4 * 1024);
-    const off = makeEndpoint(6, { congestionControl: false });
-    expect(off.congestion.enabled).toBe(false);
-    expect(off.congestion.controllers.length).toBe(0);
-    expect(off.config.ackEveryBytes).toBe(256 * 1024);
   });
 });

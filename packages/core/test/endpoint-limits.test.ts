@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { LocalStatus, SubmitError } from '../src/endpoint/endpoint.js';
 import { EventKind, EventView } from '../src/endpoint/events.js';
+import { TransmitInfo } from '../src/endpoint-io.js';
+import { IcmpPolicy, PeerState } from '../src/peer-health.js';
 import { TestNetwork } from '../src/testing/test-network.js';
 import { StatusCode } from '../src/wire/constants.js';
 import { connect, makeEndpoint, QUIESCENT_ZERO, quiescentState, runRpcs } from './endpoint-harness.js';
@@ -162,5 +164,34 @@ describe('Endpoint failures and limits', () => {
     net.runUntil(net.nowUs + 3_000_000);
     expect(quiescentState(a)).toEqual(QUIESCENT_ZERO);
     expect(quiescentState(b)).toEqual(QUIESCENT_ZERO);
+  });
+});
+
+describe('ICMP unreachable input', () => {
+  it('with IcmpPolicy.Fail fails the peer at once; with the default it makes the peer PROBING; an idle peer only degrades', () => {
+    for (const policy of [IcmpPolicy.Fail, IcmpPolicy.Probe]) {
+      const a = makeEndpoint(71, { peerHealth: { icmpPolicy: policy } });
+      const b = makeEndpoint(72);
+      connect(a, 0, b, 1);
+      a.handleUnreachable(0, 1); // no work outstanding: only DEGRADED, nothing fails
+      expect(a.health.stateOf(1)).toBe(PeerState.Degraded);
+      a.handleUnreachable(0, 3); // unknown peer: ignored
+      const h = a.submitRequest(1, new Uint8Array(100), 0, 100);
+      expect(h).toBeGreaterThanOrEqual(0);
+      const out = new Uint8Array(2048);
+      const info = new TransmitInfo();
+      while (a.pollTransmit(1, out, 0, info) > 0) {} // the notify leaves (and is lost)
+      a.handleUnreachable(2, 1);
+      const view = new EventView();
+      const failed: number[] = [];
+      while (a.pollEvent(view)) if (view.event === EventKind.Failed) failed.push(view.status);
+      if (policy === IcmpPolicy.Fail) {
+        expect(a.health.stateOf(1)).toBe(PeerState.Failed);
+        expect(failed).toEqual([LocalStatus.PeerUnreachable]);
+      } else {
+        expect(a.health.stateOf(1)).toBe(PeerState.Probing);
+        expect(failed).toEqual([]);
+      }
+    }
   });
 });

@@ -109,14 +109,15 @@ export interface EndpointOptions {
   readonly peerHealth?: Omit<PeerHealthOptions, 'capacity'>;
   /**
    * A receiver sends a RANGE_ACK of its received ranges every this many new bytes (default 4 KiB
-   * with `congestionControl` (the default), whose controller samples delivery from them, else
-   * 256 KiB; configure alike on both sides).
+   * with `congestionControl`, whose controller samples delivery from them, else 256 KiB; configure
+   * alike on both sides).
    */
   readonly ackEveryBytes?: number;
   /**
    * Per-peer BBR congestion control of the DATA this sender emits (congestion-glue.ts; default
-   * true). false: pacing by `sendRateBytesPerSecond` and the receiver's desired rate only, 256 KiB
-   * acknowledgements (docs/engine.md#congestion-control-congestioncontrol-default-on).
+   * false — see docs/engine.md#congestion-control for the measurements). false: pacing by
+   * `sendRateBytesPerSecond` and the receiver's desired rate only, 256 KiB acknowledgements. Turn
+   * it on for paths with congestion the receivers cannot see (oversubscribed fabrics, WAN links).
    */
   readonly congestionControl?: boolean;
   /** DATA chunks in flight (sent, not yet acknowledged or lost) over all peers; at the bound DATA waits for acks (default 8192). */
@@ -317,11 +318,11 @@ export function resolveEndpointConfig(options: EndpointOptions): EndpointConfig 
     ackEveryBytes: integer(
       'ackEveryBytes',
       options.ackEveryBytes,
-      options.congestionControl !== false ? 4 * 1024 : 256 * 1024,
+      options.congestionControl === true ? 4 * 1024 : 256 * 1024,
       1024,
       2 ** 40,
     ),
-    congestionControl: options.congestionControl ?? true,
+    congestionControl: options.congestionControl ?? false,
     congestionRecordsMax: integer('congestionRecordsMax', options.congestionRecordsMax, 8192, 1, 1 << 22),
     causality: options.causality,
     statelessResetKey: options.statelessResetKey,

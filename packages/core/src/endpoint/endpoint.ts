@@ -2586,6 +2586,20 @@ export class Endpoint implements DatagramEndpoint {
   // Timers
 
   /** Runs every timer due at or before `nowUs`. */
+  /**
+   * The driver's report of an ICMP destination-unreachable (or the platform's equivalent, e.g. a
+   * libfabric error completion) for `peer`'s address. Peer health takes it as an unanswered probe
+   * (PROBING at once) or, with `peerHealth.icmpPolicy = IcmpPolicy.Fail`, fails the peer: its
+   * transfers end with `LocalStatus.PeerUnreachable`. Without work outstanding to the peer it only
+   * becomes DEGRADED; an unknown peer is ignored. spec: state-machines.md#peer-health
+   */
+  handleUnreachable(nowUs: number, peer: number): void {
+    if (!(Number.isInteger(peer) && peer >= 0 && peer < this.config.peersMax) || this.peers.active[peer] !== 1) return;
+    this.nowUs = nowUs;
+    this.health.onIcmpUnreachable(peer, nowUs);
+    this.afterHealthInput(peer, nowUs);
+  }
+
   handleTimeout(nowUs: number): void {
     this.nowUs = nowUs;
     const wheel = this.wheel;
