@@ -13,6 +13,7 @@ import { CongestionAction } from '../src/congestion/controller.js';
 import type { EndpointOptions } from '../src/endpoint/config.js';
 import { ENDPOINT_COUNTER_NAMES, type Endpoint, LocalStatus } from '../src/endpoint/endpoint.js';
 import { EventKind, EventView } from '../src/endpoint/events.js';
+import { TimerKind } from '../src/endpoint/timer-kinds.js';
 import {
   type EndpointTracer,
   formatTraceRecord,
@@ -21,6 +22,7 @@ import {
   TRACE_KIND_COUNT,
   TRACE_KINDS,
   TRACE_STATE_COUNT,
+  TRACE_TIMER_NAMES,
   TraceCounters,
   TraceError,
   TraceFanout,
@@ -789,5 +791,15 @@ describe('Endpoint trace over RPCs', () => {
       ),
       { numRuns: 12 },
     );
+  });
+});
+
+describe('timer kind names', () => {
+  it('name every timer kind the engine arms, from the one definition', () => {
+    for (const [key, value] of Object.entries(TimerKind)) {
+      expect(TRACE_TIMER_NAMES[value], key).toBe(key.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase());
+    }
+    expect(TRACE_TIMER_NAMES[TimerKind.ResetHold]).toBe('RESET_HOLD');
+    expect(TRACE_TIMER_NAMES[TimerKind.StreamTimeWait]).toBe('STREAM_TIME_WAIT');
   });
 });

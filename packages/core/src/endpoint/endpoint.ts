@@ -98,6 +98,7 @@ import { FlowDecision, HeldFlows, HeldMark } from './flow-acceptor.js';
 import { isTransientStatus, peerResetPolicyFlags, retryAfterPeerReset, senderNeverDelivered } from './peer-reset.js';
 import { PeerTable, REPLY_NONCE_BYTES, ReplyKind } from './peer-table.js';
 import { STREAM_TABLE_FULL, StreamEngine } from './streams.js';
+import { TimerKind } from './timer-kinds.js';
 import { type EndpointTracer, TraceError, TraceKind, TraceState } from './trace.js';
 import {
   NONE,
@@ -137,27 +138,8 @@ export const LocalStatus = {
   DependencyFailed: 257,
 } as const;
 
-/** Timer kinds (one armed timer per transfer slot). */
-const Timer = {
-  Notify: 1,
-  Liveness: 2,
-  Data: 3,
-  Response: 4,
-  Pull: 5,
-  TimeWait: 6,
-  /** Per-peer health timer (target = ~peer). */
-  Health: 7,
-  /** Between attempts (QUEUED (backoff)). */
-  Backoff: 8,
-  /** Stream: STREAM_CLOSE retransmit timer (target = stream slot). */
-  StreamClose: 9,
-  /** Stream: time-wait of a CLOSED stream record (target = stream slot). */
-  StreamTimeWait: 10,
-  /** Per-transfer deadline (SubmitOptions.deadlineUs; its own wheel entry, target = slot). */
-  Deadline: 11,
-  /** A frozen sender of a RESETTING peer: `peerResetHoldUs` without a new secret → FAILED (PEER_RESET). */
-  ResetHold: 16,
-} as const;
+/** Timer kinds (timer-kinds.ts: one armed timer per transfer slot, peer and stream). */
+const Timer = TimerKind;
 
 /** Counters exported by {@link Endpoint.counters} (index = position). */
 export const ENDPOINT_COUNTER_NAMES = [

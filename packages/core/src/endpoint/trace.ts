@@ -27,6 +27,7 @@ import { PEER_STATE_COUNT, PEER_STATE_NAMES } from '../peer-health.js';
 import { openResultName } from '../secure-datagram.js';
 import { messageTypeName, statusCodeName } from '../wire/constants.js';
 import { reasonName } from '../wire/decode-result.js';
+import { TIMER_KIND_NAMES } from './timer-kinds.js';
 
 /**
  * The subscriber interface. `onTrace` is called synchronously from inside the engine (never
@@ -387,23 +388,10 @@ export function traceErrorName(reason: number): string {
 }
 
 /**
- * Names of the engine's timer kinds (TIMER_EXPIRED field `a`), indexed by the kind (endpoint.ts
- * `Timer`; kept in step with it there).
+ * Names of the engine's timer kinds (TIMER_EXPIRED field `a`), indexed by the kind: derived from
+ * `TimerKind` (timer-kinds.ts), so a new kind is named without touching this module.
  */
-export const TRACE_TIMER_NAMES: readonly string[] = [
-  'NONE',
-  'NOTIFY',
-  'LIVENESS',
-  'DATA',
-  'RESPONSE',
-  'PULL',
-  'TIME_WAIT',
-  'HEALTH',
-  'BACKOFF',
-  'STREAM_CLOSE',
-  'STREAM_TIME_WAIT',
-  'DEADLINE',
-];
+export const TRACE_TIMER_NAMES: readonly (string | undefined)[] = TIMER_KIND_NAMES;
 
 const DATAGRAM_KIND_NAMES: readonly string[] = ['NONE', 'CONTROL', 'SECRET_CONTROL', 'DATA', 'UNKNOWN_PATH_SECRET'];
 
