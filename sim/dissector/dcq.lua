@@ -70,7 +70,7 @@ local TRANSFER_KIND_NAMES = {
   [5] = "BULK",
 }
 
-local ACCEPT_STATUS_NAMES = { [0] = "ACCEPTED", [1] = "REJECTED", [2] = "QUEUED" }
+local ACCEPT_STATUS_NAMES = { [0] = "ACCEPTED", [1] = "REJECTED", [2] = "QUEUED", [3] = "ACCEPTED_UNSCHEDULED" }
 
 local STATUS_NAMES = {
   [0] = "OK",
@@ -136,7 +136,8 @@ f.nf_has_reply_to = ProtoField.bool("dcq.notify.flags.has_reply_to", "HAS_REPLY_
 f.nf_has_stream = ProtoField.bool("dcq.notify.flags.has_stream", "HAS_STREAM", 16, nil, 0x0020)
 f.nf_has_metadata = ProtoField.bool("dcq.notify.flags.has_metadata", "HAS_METADATA", 16, nil, 0x0040)
 f.nf_has_header = ProtoField.bool("dcq.notify.flags.has_header", "HAS_HEADER", 16, nil, 0x0080)
-f.nf_reserved = ProtoField.uint16("dcq.notify.flags.reserved", "Reserved (must be 0)", base.HEX, nil, 0xFF00)
+f.nf_unscheduled = ProtoField.bool("dcq.notify.flags.unscheduled", "UNSCHEDULED", 16, nil, 0x0100)
+f.nf_reserved = ProtoField.uint16("dcq.notify.flags.reserved", "Reserved (must be 0)", base.HEX, nil, 0xFE00)
 f.payload_size = ProtoField.uint64("dcq.payload_size", "Payload size", base.DEC)
 f.reply_to_transfer_id = ProtoField.uint64("dcq.reply_to_transfer_id", "Reply-to transfer id", base.HEX)
 f.stream_item_index = ProtoField.uint64("dcq.stream_item_index", "Stream item index", base.DEC)
@@ -301,6 +302,7 @@ local NOTIFY_FLAG_FIELDS = {
   f.nf_has_stream,
   f.nf_has_metadata,
   f.nf_has_header,
+  f.nf_unscheduled,
 }
 
 local function ranges(c, tree, count)
@@ -656,8 +658,9 @@ local function data(tvb, pinfo, tree)
     end
     ct:set_text(
       string.format(
-        "Chunk %d: receiver transfer id %s, pull %d, sealed offset %.0f, %d bytes",
+        "Chunk %d: %s transfer id %s, pull %d, sealed offset %.0f, %d bytes",
         count,
+        pull:uint() == 0 and "unscheduled, sender" or "receiver",
         rtid:uint64():tohex(),
         pull:uint(),
         u48_value(off),

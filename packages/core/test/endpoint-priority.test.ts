@@ -155,8 +155,14 @@ describe('network priority classes', () => {
 
   it('preemptive pulls: a short urgent transfer is pulled while long transfers hold the whole window', () => {
     const run = (pullPreemptBytes: number) => {
-      // c serves b slowly (b's window fills with pulls c answers late); a sends b a short urgent transfer.
-      const list = endpoints(3, { pullBytes: 16 * 1024, receiveWindowBytes: 32 * 1024, pullPreemptBytes });
+      // c serves b slowly (b's window fills with pulls c answers late); a sends b a short urgent transfer
+      // (pulled, not unscheduled: this is about the pull scheduler).
+      const list = endpoints(3, {
+        pullBytes: 16 * 1024,
+        receiveWindowBytes: 32 * 1024,
+        pullPreemptBytes,
+        unscheduledBytesMax: 0,
+      });
       const [a, b, c] = list as [Endpoint, Endpoint, Endpoint];
       const out = new Uint8Array(9000);
       const info = new TransmitInfo();

@@ -55,6 +55,8 @@ const metaOf = (i: number): number => i + 1;
 interface Snapshot {
   readonly state: number;
   readonly inline: boolean;
+  /** Its first notify carried UNSCHEDULED (the sealed stream followed it at once). */
+  readonly unscheduled: boolean;
   readonly sentEnd: number;
   readonly sealed: number;
 }
@@ -65,6 +67,8 @@ function neverDelivered(s: Snapshot): boolean {
     case SenderState.Queued:
       return true;
     case SenderState.Notifying:
+      // protocol.md#unscheduled: every unscheduled byte sent may have been taken and delivered.
+      return !s.inline && !(s.unscheduled && s.sentEnd >= s.sealed);
     case SenderState.Held:
     case SenderState.Accepted:
       return !s.inline;
@@ -184,6 +188,7 @@ function runRestart(seed: number, lossProbability: number, cutAfterDelivered: nu
     const snap = {
       state: a.transfers.state[slot] as number,
       inline: (flags & TransferFlag.Inline) !== 0,
+      unscheduled: (flags & TransferFlag.Unscheduled) !== 0,
       sentEnd: a.transfers.sentEnd[slot] as number,
       sealed: a.transfers.sealedBytes[slot] as number,
     };

@@ -59,7 +59,8 @@ const ALLOWED: ReadonlyMap<number, readonly number[]> = new Map<number, readonly
       S.SenderQueued,
       S.SenderFailed,
       S.SenderCancelled,
-      S.SenderServingPulls, // (engine) a PULL_REQUEST implies the lost ACCEPT
+      S.SenderServingPulls, // (engine) a PULL_REQUEST implies the lost ACCEPT; ACCEPTED_UNSCHEDULED
+      S.SenderDraining, // ACCEPTED_UNSCHEDULED with every unscheduled chunk sent
     ],
   ],
   [
@@ -97,6 +98,7 @@ const ALLOWED: ReadonlyMap<number, readonly number[]> = new Map<number, readonly
       S.ReceiverDelivered,
       S.ReceiverOffered, // (engine) applicationBulkDestination
       S.ReceiverReassembling, // (engine) inline stream item held for its turn
+      S.ReceiverPulling, // UNSCHEDULED notify taken: an implicit pull of the whole sealed stream
     ],
   ],
   [S.ReceiverOffered, [S.ReceiverQueued, S.ReceiverAccepted, S.ReceiverFailed]],

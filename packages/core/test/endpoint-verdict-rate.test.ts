@@ -150,7 +150,8 @@ describe('Endpoint re-sent verdicts: at most once per RTT', () => {
 
   it('1,000 replays of ACCEPT / PULL for a finished sender: at most 2 FLOW_RESET(UNKNOWN_TRANSFER)', () => {
     const { a, b, ra, net, tracerA } = pair(3);
-    const payload = new Uint8Array(5000).fill(2);
+    // Above unscheduledBytesMax: the receiver pulls, so there is a PULL_REQUEST to replay.
+    const payload = new Uint8Array(40_000).fill(2);
     a.submitBulk(1, payload, 0, payload.length);
     net.wake();
     net.runUntilIdle(1_000_000);

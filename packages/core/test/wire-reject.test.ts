@@ -310,7 +310,7 @@ describe('wire rejections', () => {
 
   it('reserved flag bits are rejected in every flags field', () => {
     const unary = vector('TRANSFER_NOTIFY', 'unary request, 64-byte inline payload and metadata');
-    for (let bit = 8; bit < 16; bit++) {
+    for (let bit = 9; bit < 16; bit++) {
       const bytes = patched('TRANSFER_NOTIFY', unary.fields, (b) => {
         b[4 + 18] = 1 << (bit - 8);
       });
@@ -343,7 +343,7 @@ describe('wire rejections', () => {
       expect(rawNotifyReason({ flags: 0, payloadSize: 1, recordSizeLog2: log2 })).toBe(expected);
     }
     const accept = vector('TRANSFER_ACCEPT', 'accepted with notify credit');
-    for (let status = 3; status < 256; status++) {
+    for (let status = 4; status < 256; status++) {
       const bytes = patched('TRANSFER_ACCEPT', accept.fields, (b) => {
         b[3 + 20] = status;
       });

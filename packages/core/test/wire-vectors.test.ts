@@ -153,6 +153,20 @@ function messageVectors(): Vector[] {
         }),
       ],
     }),
+    v('TRANSFER_NOTIFY', 'unscheduled unary request: 4 KiB in 1 KiB records (sealed 4160 bytes)', {
+      entries: [
+        entry({
+          notifySequence: '0000000000000020',
+          senderTransferId: '0100000200000007',
+          flags: NotifyFlag.Unscheduled,
+          payloadSize: 4096,
+          bufferId: '0000000100000003',
+          recordSizeLog2: 10,
+          dataKey: pattern(32, 13),
+          dataIv: pattern(12, 14),
+        }),
+      ],
+    }),
     v('TRANSFER_NOTIFY', 'stream request item: end of stream, empty header, zero-length inline payload', {
       entries: [
         entry({
@@ -167,27 +181,31 @@ function messageVectors(): Vector[] {
         }),
       ],
     }),
-    v('TRANSFER_NOTIFY', 'stream response item: every flag but INLINE, max ids, max u48 values, 1 MiB records', {
-      entries: [
-        entry({
-          notifySequence: MAX_ID,
-          senderTransferId: MAX_ID,
-          kind: TransferKind.StreamResponseItem,
-          priority: 7,
-          flags: FLAGS_ALL_BUT_INLINE,
-          payloadSize: PAYLOAD_SIZE_MAX_1MIB,
-          replyToTransferId: 'fffffffe80000001',
-          streamId: '8000000000000000',
-          streamItemIndex: U48_MAX,
-          metadata: U32_MAX,
-          header: pattern(17, 3),
-          bufferId: MAX_ID,
-          recordSizeLog2: 20,
-          dataKey: 'ff'.repeat(32),
-          dataIv: 'ff'.repeat(12),
-        }),
-      ],
-    }),
+    v(
+      'TRANSFER_NOTIFY',
+      'stream response item: every flag but INLINE and UNSCHEDULED, max ids, max u48 values, 1 MiB records',
+      {
+        entries: [
+          entry({
+            notifySequence: MAX_ID,
+            senderTransferId: MAX_ID,
+            kind: TransferKind.StreamResponseItem,
+            priority: 7,
+            flags: FLAGS_ALL_BUT_INLINE,
+            payloadSize: PAYLOAD_SIZE_MAX_1MIB,
+            replyToTransferId: 'fffffffe80000001',
+            streamId: '8000000000000000',
+            streamItemIndex: U48_MAX,
+            metadata: U32_MAX,
+            header: pattern(17, 3),
+            bufferId: MAX_ID,
+            recordSizeLog2: 20,
+            dataKey: 'ff'.repeat(32),
+            dataIv: 'ff'.repeat(12),
+          }),
+        ],
+      },
+    ),
     v('TRANSFER_NOTIFY', 'three entries: inline unary request, bulk with 1 KiB records, inline 1024-byte response', {
       entries: [
         entry({
@@ -244,6 +262,13 @@ function messageVectors(): Vector[] {
       notifyCredit: 0,
       status: AcceptStatus.Rejected,
       reasonCode: StatusCode.LimitExceeded,
+    }),
+    v('TRANSFER_ACCEPT', 'accepted, unscheduled chunks taken', {
+      senderTransferId: '0100000200000007',
+      receiverTransferId: '0300000100000043',
+      notifyCredit: 1,
+      status: AcceptStatus.AcceptedUnscheduled,
+      reasonCode: StatusCode.Ok,
     }),
     v('TRANSFER_ACCEPT', 'queued, max credit and ids', {
       senderTransferId: MAX_ID,
@@ -497,6 +522,14 @@ function headerVectors(): Vector[] {
       },
     },
     {
+      name: 'unscheduled DATA chunk (pull id 0, the sender transfer id)',
+      message: 'DATA',
+      fields: {
+        version: 1,
+        chunks: [{ receiverTransferId: '0100000200000007', pullId: 0, sealedOffset: 1040, bytes: pattern(16, 12) }],
+      },
+    },
+    {
       name: 'DATA datagram with one 1400-byte chunk',
       message: 'DATA',
       fields: {
@@ -605,12 +638,28 @@ function bodyRejections(): Rejection[] {
       DecodeReason.CountOutOfRange,
     ),
     r(
-      'notify entry with reserved flag bit 8',
+      'notify entry with reserved flag bit 9',
+      'CONTROL',
+      patched('TRANSFER_NOTIFY', unary, (b) => {
+        b[4 + 18] = 0x02;
+      }),
+      DecodeReason.ReservedBitsSet,
+    ),
+    r(
+      'notify entry with INLINE and UNSCHEDULED',
       'CONTROL',
       patched('TRANSFER_NOTIFY', unary, (b) => {
         b[4 + 18] = 0x01;
       }),
-      DecodeReason.ReservedBitsSet,
+      DecodeReason.FlagConflict,
+    ),
+    r(
+      'notify entry with UNSCHEDULED on a sealed size over 64 KiB',
+      'CONTROL',
+      patched('TRANSFER_NOTIFY', response, (b) => {
+        b[4 + 18] = 0x01;
+      }),
+      DecodeReason.LengthOutOfRange,
     ),
     r(
       'notify entry with INLINE and AUTH_ONLY',
@@ -709,10 +758,10 @@ function bodyRejections(): Rejection[] {
       DecodeReason.RangeOutOfBounds,
     ),
     r(
-      'TRANSFER_ACCEPT with unknown status 3',
+      'TRANSFER_ACCEPT with unknown status 4',
       'CONTROL',
       patched('TRANSFER_ACCEPT', accept, (b) => {
-        b[3 + 20] = 3;
+        b[3 + 20] = 4;
       }),
       DecodeReason.UnknownAcceptStatus,
     ),
@@ -792,7 +841,6 @@ function datagramRejections(): Rejection[] {
       `3001${'00'.repeat(8)}00000001000000000000000100`,
       DecodeReason.ZeroValue,
     ),
-    r('DATA chunk with pull id 0', 'DATA', `3001000000000000000100000000000000000000000100`, DecodeReason.ZeroValue),
     r(
       'DATA chunk of length 0',
       'DATA',

@@ -18,6 +18,7 @@ import {
   INLINE_SIZE_MAX,
   RECORD_SIZE_LOG2_MAX,
   RECORD_SIZE_LOG2_MIN,
+  UNSCHEDULED_SIZE_MAX,
 } from '../wire/constants.js';
 import type { BufferRegistry } from './buffer-registry.js';
 import type { FlowAcceptor } from './flow-acceptor.js';
@@ -41,6 +42,12 @@ export interface EndpointOptions {
   readonly datagramSizeMax?: number;
   /** Largest payload sent inline in the notify, 0 … 1024 (default 1024). */
   readonly inlineSizeMax?: number;
+  /**
+   * Largest sealed size sent (as a sender) and taken (as a receiver) unscheduled: the sealed stream
+   * follows its notify at once, without waiting for a pull (spec: protocol.md#unscheduled), 0 … 65536
+   * (default 16384; 0 = never).
+   */
+  readonly unscheduledBytesMax?: number;
   /** log2 of the record size of sealed buffers, 10 … 20 (default 16: 64 KiB records). */
   readonly recordSizeLog2?: number;
   /** Notify entries a sender may send to a peer before any TRANSFER_ACCEPT returned credit (default 256). */
@@ -181,6 +188,7 @@ export interface EndpointConfig {
   readonly receiversMax: number;
   readonly datagramSizeMax: number;
   readonly inlineSizeMax: number;
+  readonly unscheduledBytesMax: number;
   readonly recordSizeLog2: number;
   readonly notifyCreditInitial: number;
   readonly notifyCreditPerAccept: number;
@@ -281,6 +289,13 @@ export function resolveEndpointConfig(options: EndpointOptions): EndpointConfig 
     ),
     datagramSizeMax,
     inlineSizeMax: integer('inlineSizeMax', options.inlineSizeMax, INLINE_SIZE_MAX, 0, INLINE_SIZE_MAX),
+    unscheduledBytesMax: integer(
+      'unscheduledBytesMax',
+      options.unscheduledBytesMax,
+      16 * 1024,
+      0,
+      UNSCHEDULED_SIZE_MAX,
+    ),
     recordSizeLog2: integer('recordSizeLog2', options.recordSizeLog2, 16, RECORD_SIZE_LOG2_MIN, RECORD_SIZE_LOG2_MAX),
     notifyCreditInitial: integer('notifyCreditInitial', options.notifyCreditInitial, 256, 1, 2 ** 31),
     notifyCreditPerAccept: integer('notifyCreditPerAccept', options.notifyCreditPerAccept, 1, 0, 1024),

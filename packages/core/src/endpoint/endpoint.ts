@@ -52,6 +52,7 @@ import {
   StreamFlag,
   TransferKind,
   UNKNOWN_PATH_SECRET_SIZE,
+  UNSCHEDULED_PULL_ID,
   WIRE_VERSION,
 } from '../wire/constants.js';
 import { decodeMessageBody, MessageViews } from '../wire/control-body.js';
@@ -174,6 +175,8 @@ export const ENDPOINT_COUNTER_NAMES = [
   'peerResetFailures',
   'flowResetRetries',
   'verdictsSuppressed',
+  'unscheduledSent',
+  'unscheduledTaken',
 ] as const;
 
 const C = {
@@ -208,6 +211,8 @@ const C = {
   peerResetFailures: 28,
   flowResetRetries: 29,
   verdictsSuppressed: 30,
+  unscheduledSent: 31,
+  unscheduledTaken: 32,
 } as const;
 
 /** PSK material of a peer for {@link Endpoint.addPeer}. */
@@ -1636,7 +1641,49 @@ export class Endpoint implements DatagramEndpoint {
       return;
     }
     this.ctrlMark(slot, Pending.Accept);
+    if ((entry.flags & NotifyFlag.Unscheduled) !== 0 && stream === NONE && this.takeUnscheduled(slot, nowUs)) return;
     this.queueOrActivate(slot);
+  }
+
+  /**
+   * An UNSCHEDULED notify just accepted: when a receive slot, reassembly memory, pull budget and the
+   * receive pacer all allow the whole sealed stream, take the unscheduled chunks as an implicit pull
+   * of `[0, S)` (ACCEPT ACCEPTED_UNSCHEDULED, pull timer armed; gaps are re-pulled as usual) and
+   * return true; otherwise false (ACCEPTED or QUEUED, the chunks are dropped, pulled later).
+   * spec: protocol.md#unscheduled, state-machines.md#receiver-transfer (NOTIFIED × decide, UNSCHEDULED)
+   */
+  private takeUnscheduled(slot: number, nowUs: number): boolean {
+    const t = this.transfers;
+    const config = this.config;
+    const sealed = t.sealedBytes[slot] as number;
+    if (
+      sealed > config.unscheduledBytesMax ||
+      this.activeReceivers >= config.receiversActiveMax ||
+      this.reassemblyInUse + sealed > config.reassemblyBytesMax ||
+      this.pullOutstandingTotal + sealed > config.receiveWindowBytes + config.pullPreemptBytes ||
+      !this.pullPacer.canSend(nowUs, sealed)
+    ) {
+      return false;
+    }
+    this.pullPacer.onSend(nowUs, sealed);
+    this.activeReceivers++;
+    t.reassembly[slot] = new Uint8Array(sealed);
+    t.recordDone[slot] = new Uint8Array((t.payloadKey[slot] as PayloadKey).recordCount);
+    t.reassemblyBytesHeld[slot] = sealed;
+    this.reassemblyInUse += sealed;
+    if (this.reassemblyInUse > this.reassemblyPeak) this.reassemblyPeak = this.reassemblyInUse;
+    t.rangeSetOf(slot).clear();
+    t.requestedEnd[slot] = sealed;
+    t.outstandingBytes[slot] = sealed;
+    this.pullOutstandingTotal += sealed;
+    t.flags[slot] = (t.flags[slot] as number) | TransferFlag.Unscheduled;
+    if (this.tracer !== null) this.traceState(slot, ReceiverState.Pulling, 0);
+    t.state[slot] = ReceiverState.Pulling;
+    this.setWork(slot, true);
+    t.exponent[slot] = 0;
+    this.arm(slot, Timer.Pull, nowUs, -1);
+    this.bump(C.unscheduledTaken, 1);
+    return true;
   }
 
   /**
@@ -1968,6 +2015,22 @@ export class Endpoint implements DatagramEndpoint {
       this.senderDelivered(slot, nowUs);
       return;
     }
+    if (((t.flags[slot] as number) & TransferFlag.Unscheduled) !== 0) {
+      // spec: protocol.md#unscheduled — taken: as if a pull of [0, S) had been served; not taken:
+      // what is still queued of it would be dropped there, the receiver pulls.
+      if (view.status === AcceptStatus.AcceptedUnscheduled) {
+        const draining =
+          (t.sendCount[slot] as number) === 0 && (t.sentEnd[slot] as number) >= (t.sealedBytes[slot] as number);
+        const next = draining ? SenderState.Draining : SenderState.ServingPulls;
+        if (this.tracer !== null) this.traceState(slot, next, 0);
+        t.state[slot] = next;
+        t.exponent[slot] = 0;
+        t.silentExpiries[slot] = 0;
+        this.arm(slot, Timer.Data, nowUs, -1);
+        return;
+      }
+      this.dataDrop(slot);
+    }
     if (this.tracer !== null) this.traceState(slot, SenderState.Accepted, 0);
     t.state[slot] = SenderState.Accepted;
     t.exponent[slot] = 0;
@@ -2038,7 +2101,9 @@ export class Endpoint implements DatagramEndpoint {
     t.attempt[slot] = (t.attempt[slot] as number) + 1;
     if (this.tracer !== null) this.traceState(slot, SenderState.Queued, 0);
     t.state[slot] = SenderState.Queued;
-    t.flags[slot] = ((t.flags[slot] as number) & ~TransferFlag.Retransmitted) | TransferFlag.RetryAttempt;
+    t.flags[slot] =
+      ((t.flags[slot] as number) & ~(TransferFlag.Retransmitted | TransferFlag.Unscheduled)) |
+      TransferFlag.RetryAttempt;
     t.retransmits[slot] = 0;
     t.silentExpiries[slot] = 0;
     this.dataDrop(slot);
@@ -2296,7 +2361,10 @@ export class Endpoint implements DatagramEndpoint {
       if (size <= 0) return;
       at += size;
       this.bump(C.chunksReceived, 1);
-      const slot = t.ids.resolve(chunk.receiverTransferIdHi, chunk.receiverTransferIdLo);
+      const slot =
+        chunk.pullId === UNSCHEDULED_PULL_ID
+          ? t.findReceiver(peer, chunk.receiverTransferIdHi, chunk.receiverTransferIdLo)
+          : t.ids.resolve(chunk.receiverTransferIdHi, chunk.receiverTransferIdLo);
       if (this.tracer !== null) this.traceChunkReceived(slot, peer, chunk);
       // DATA is unauthenticated: the chunk must name our receiver transfer AND come from its peer.
       if (slot < 0 || t.role[slot] !== Role.Receiver || t.peer[slot] !== peer) {
@@ -2323,9 +2391,11 @@ export class Endpoint implements DatagramEndpoint {
     const t = this.transfers;
     const start = chunk.sealedOffset;
     const stop = start + chunk.length;
+    const pullId = chunk.pullId;
     if (
-      chunk.pullId < (t.pullIdFirst[slot] as number) ||
-      chunk.pullId > (t.pullIdLast[slot] as number) ||
+      (pullId === UNSCHEDULED_PULL_ID
+        ? ((t.flags[slot] as number) & TransferFlag.Unscheduled) === 0
+        : pullId < (t.pullIdFirst[slot] as number) || pullId > (t.pullIdLast[slot] as number)) ||
       stop > (t.requestedEnd[slot] as number)
     ) {
       this.bump(C.chunksDropped, 1);
@@ -3685,6 +3755,16 @@ export class Endpoint implements DatagramEndpoint {
       e.headerOffset = 0;
       e.headerLength = header.length;
     }
+    // spec: protocol.md#unscheduled — only a first transmission, never to an overloaded peer
+    const unscheduled =
+      !retransmit &&
+      ((t.flags[slot] as number) &
+        (TransferFlag.Inline | TransferFlag.RetryAttempt | TransferFlag.Retransmitted | TransferFlag.Unscheduled)) ===
+        0 &&
+      stream === NONE &&
+      (t.sealedBytes[slot] as number) <= this.config.unscheduledBytesMax &&
+      this.pressure.inlineAllowed(peer, this.waitList.size(peer), this.nowUs);
+    if (unscheduled) flags |= NotifyFlag.Unscheduled;
     if (((t.flags[slot] as number) & TransferFlag.Inline) !== 0) {
       flags |= NotifyFlag.Inline;
       e.inlineBytes = t.inlineRef[slot] as Uint8Array;
@@ -3720,6 +3800,13 @@ export class Endpoint implements DatagramEndpoint {
     this.sentCount[peer] = count + 1;
     if (t.firstSeq[slot] === 0) t.firstSeq[slot] = seq;
     t.lastSeq[slot] = seq;
+    if (unscheduled) {
+      // The whole sealed stream follows the notify in the transfer's DATA class (behind CONTROL).
+      t.flags[slot] = (t.flags[slot] as number) | TransferFlag.Unscheduled;
+      this.sendRangePush(slot, 0, t.sealedBytes[slot] as number, UNSCHEDULED_PULL_ID);
+      this.dataPush(peer, slot);
+      this.bump(C.unscheduledSent, 1);
+    }
     return size;
   }
 
@@ -3807,7 +3894,11 @@ export class Endpoint implements DatagramEndpoint {
       v.notifyCredit = this.config.notifyCreditPerAccept;
       const state = t.state[slot];
       v.status =
-        state === ReceiverState.Queued || state === ReceiverState.Offered ? AcceptStatus.Queued : AcceptStatus.Accepted;
+        state === ReceiverState.Queued || state === ReceiverState.Offered
+          ? AcceptStatus.Queued
+          : ((t.flags[slot] as number) & TransferFlag.Unscheduled) !== 0
+            ? AcceptStatus.AcceptedUnscheduled
+            : AcceptStatus.Accepted;
       v.reasonCode = StatusCode.Ok;
       const n = encodeTransferAccept(out, at, end, v);
       if (n < 0) return at - start;
@@ -3905,9 +3996,11 @@ export class Endpoint implements DatagramEndpoint {
       const stop = t.sendEnd[index] as number;
       const length = Math.min(stop - start, room);
       const buffer = t.buffer[slot] as number;
-      chunk.receiverTransferIdHi = t.peerIdHi[slot] as number;
-      chunk.receiverTransferIdLo = t.peerIdLo[slot] as number;
-      chunk.pullId = t.sendPull[index] as number;
+      const pullId = t.sendPull[index] as number;
+      // spec: protocol.md#unscheduled — an unscheduled chunk names the sender's transfer id
+      chunk.receiverTransferIdHi = pullId === UNSCHEDULED_PULL_ID ? t.ids.idHi(slot) : (t.peerIdHi[slot] as number);
+      chunk.receiverTransferIdLo = pullId === UNSCHEDULED_PULL_ID ? t.ids.idLo(slot) : (t.peerIdLo[slot] as number);
+      chunk.pullId = pullId;
       chunk.sealedOffset = start;
       chunk.length = length;
       encodeDataChunkHeader(out, at, end, chunk);

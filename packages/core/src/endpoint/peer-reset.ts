@@ -36,8 +36,11 @@ export function peerResetPolicyFlags(retryOnPeerReset: boolean | undefined): num
  * receiver delivers an inline payload when its notify arrives and a buffered one only once every
  * sealed byte arrived, so
  * - QUEUED (never notified, or every earlier attempt refused before any state): never delivered;
- * - NOTIFYING / HELD / ACCEPTED: never delivered unless inline (an inline notify may have been
- *   delivered with its ACCEPT lost);
+ * - NOTIFYING: never delivered unless inline (an inline notify may have been delivered with its
+ *   ACCEPT lost) or unscheduled with every sealed byte sent (protocol.md#unscheduled: the receiver
+ *   may have taken them all and delivered);
+ * - HELD / ACCEPTED: never delivered unless inline (a receiver that took unscheduled bytes answers
+ *   ACCEPTED_UNSCHEDULED, which leads to SERVING_PULLS or DRAINING instead);
  * - SERVING_PULLS: some sealed bytes were never sent (`sentEndBytes` < `sealedBytes`): never delivered;
  * - DRAINING (every byte sent, completion unknown) and AWAITING_RESPONSE (delivered): maybe.
  */
@@ -47,6 +50,7 @@ export function senderNeverDelivered(state: number, flags: number, sentEndBytes:
     case SenderState.Queued:
       return true;
     case SenderState.Notifying:
+      return !inline && !((flags & TransferFlag.Unscheduled) !== 0 && sentEndBytes >= sealedBytes);
     case SenderState.Held:
     case SenderState.Accepted:
       return !inline;

@@ -83,6 +83,11 @@ export const TransferFlag = {
   Visible: 0x40,
   /** Sender: a new attempt (notifies carry the RETRY flag). */
   RetryAttempt: 0x100,
+  /**
+   * Sender: its first notify carried UNSCHEDULED and the sealed stream was queued behind it.
+   * Receiver: it took the unscheduled chunks (implicit pull of [0, S)). spec: protocol.md#unscheduled
+   */
+  Unscheduled: 0x200,
   /** Sender: `retryOnPeerReset: false` — never re-attempted after a peer reset (peer-reset.ts). */
   RetryOnResetNever: 0x1000,
   /** Sender: `retryOnPeerReset: true` — the application declared it idempotent (peer-reset.ts). */

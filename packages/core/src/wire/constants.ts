@@ -186,10 +186,21 @@ export const NotifyFlag = {
   HasMetadata: 0x0040,
   /** The header (length u16 + bytes) is present. */
   HasHeader: 0x0080,
+  /**
+   * The whole sealed stream follows as unscheduled chunks (pull id 0); buffer references only, sealed
+   * size ≤ {@link UNSCHEDULED_SIZE_MAX}. spec: protocol.md#unscheduled
+   */
+  Unscheduled: 0x0100,
 } as const;
 
 /** Bits of a notify entry's flags that must be zero. */
-export const NOTIFY_FLAGS_RESERVED = 0xff00;
+export const NOTIFY_FLAGS_RESERVED = 0xfe00;
+
+/** Largest sealed size of a buffer whose notify carries UNSCHEDULED, bytes. spec: protocol.md#limits */
+export const UNSCHEDULED_SIZE_MAX = 65536;
+
+/** The pull id of an unscheduled DATA chunk (named by the sender's transfer id). spec: protocol.md#unscheduled */
+export const UNSCHEDULED_PULL_ID = 0;
 
 // ---------------------------------------------------------------------------------------------
 // Other flags and statuses.
@@ -203,13 +214,18 @@ export const AcceptStatus = {
   Rejected: 1,
   /** The receiver holds the notify but will decide later (it sends another ACCEPT). */
   Queued: 2,
+  /**
+   * Accepted, and the unscheduled chunks that follow an UNSCHEDULED notify are taken as a pull of the
+   * whole sealed stream. spec: protocol.md#unscheduled
+   */
+  AcceptedUnscheduled: 3,
 } as const;
 
 /** A TRANSFER_ACCEPT status value. */
 export type AcceptStatus = (typeof AcceptStatus)[keyof typeof AcceptStatus];
 
 /** Largest known accept status. */
-export const ACCEPT_STATUS_MAX = 2;
+export const ACCEPT_STATUS_MAX = 3;
 
 /** PULL_REQUEST flags. spec: protocol.md#pull-request */
 export const PullFlag = {

@@ -37,11 +37,14 @@ export const DATA_CHUNK_LENGTH_MAX = DATAGRAM_SIZE_MAX - DATA_HEADER_SIZE - DATA
 
 /** One DATA chunk. As decoder output `bytes` is the datagram and `bytesOffset` locates the piece. */
 export class DataChunkView {
-  /** The receiver's transfer id (echoed from PULL_REQUEST), high half. */
+  /**
+   * The receiver's transfer id (echoed from PULL_REQUEST), high half; in an unscheduled chunk (pull
+   * id 0) the sender's transfer id (spec: protocol.md#unscheduled).
+   */
   receiverTransferIdHi: number;
   /** Low half. */
   receiverTransferIdLo: number;
-  /** The pull id this chunk answers (non-zero). */
+  /** The pull id this chunk answers, or 0 (UNSCHEDULED_PULL_ID) for an unscheduled chunk. */
   pullId: number;
   /** Offset of the piece in the buffer's sealed stream (u48). */
   sealedOffset: number;
@@ -99,7 +102,6 @@ export function dataChunkReason(view: DataChunkView): DecodeReason {
     return DecodeReason.ValueOutOfRange;
   }
   if (view.receiverTransferIdHi === 0 && view.receiverTransferIdLo === 0) return DecodeReason.ZeroValue;
-  if (view.pullId === 0) return DecodeReason.ZeroValue;
   if (view.length < 1 || view.length > DATA_CHUNK_LENGTH_MAX) return DecodeReason.LengthOutOfRange;
   if (view.sealedOffset + view.length > SEALED_SIZE_MAX) return DecodeReason.RangeOutOfBounds;
   return DecodeReason.Ok;
@@ -153,7 +155,6 @@ export function encodeDataChunk(out: Uint8Array, offset: number, end: number, ch
 function checkDataChunk(bytes: Uint8Array, offset: number, end: number): number {
   if (end - offset < DATA_CHUNK_HEADER_SIZE) return -DecodeReason.Truncated;
   if (readU32(bytes, offset) === 0 && readU32(bytes, offset + 4) === 0) return -DecodeReason.ZeroValue;
-  if (readU32(bytes, offset + 8) === 0) return -DecodeReason.ZeroValue;
   const length = readU16(bytes, offset + 18);
   if (length === 0) return -DecodeReason.LengthOutOfRange;
   if (end - offset - DATA_CHUNK_HEADER_SIZE < length) return -DecodeReason.Truncated;

@@ -70,6 +70,8 @@ export {
   TRANSFER_KIND_MAX,
   TransferKind,
   UNKNOWN_PATH_SECRET_SIZE,
+  UNSCHEDULED_PULL_ID,
+  UNSCHEDULED_SIZE_MAX,
   WIRE_VERSION,
 } from './constants.js';
 export { decodeMessageBody, MessageViews, validateControlBody } from './control-body.js';

@@ -41,6 +41,7 @@ import {
   SEALED_SIZE_MAX,
   TRANSFER_KIND_MAX,
   TransferKind,
+  UNSCHEDULED_SIZE_MAX,
 } from './constants.js';
 import { assertEncodable, DecodeReason } from './decode-result.js';
 import { sealedSizeOf } from './ranges.js';
@@ -268,6 +269,7 @@ export function notifyEntryRulesReason(entry: NotifyEntryView): DecodeReason {
   }
   if (entry.headerLength > HEADER_SIZE_MAX) return DecodeReason.LengthOutOfRange;
   if ((flags & NotifyFlag.Inline) !== 0) {
+    if ((flags & NotifyFlag.Unscheduled) !== 0) return DecodeReason.FlagConflict;
     if (entry.payloadSize > INLINE_SIZE_MAX) return DecodeReason.LengthOutOfRange;
     return DecodeReason.Ok;
   }
@@ -276,7 +278,10 @@ export function notifyEntryRulesReason(entry: NotifyEntryView): DecodeReason {
   if (entry.recordSizeLog2 < RECORD_SIZE_LOG2_MIN || entry.recordSizeLog2 > RECORD_SIZE_LOG2_MAX) {
     return DecodeReason.RecordSizeOutOfRange;
   }
-  if (sealedSizeOf(entry.payloadSize, entry.recordSizeLog2) > SEALED_SIZE_MAX) return DecodeReason.PayloadTooLarge;
+  const sealed = sealedSizeOf(entry.payloadSize, entry.recordSizeLog2);
+  if (sealed > SEALED_SIZE_MAX) return DecodeReason.PayloadTooLarge;
+  // spec: protocol.md#unscheduled — the unsolicited burst is bounded
+  if ((flags & NotifyFlag.Unscheduled) !== 0 && sealed > UNSCHEDULED_SIZE_MAX) return DecodeReason.LengthOutOfRange;
   return DecodeReason.Ok;
 }
 
