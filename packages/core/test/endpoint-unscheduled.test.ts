@@ -131,8 +131,8 @@ describe('Endpoint unscheduled data (protocol.md#unscheduled)', () => {
     expect(s.b.counter('pullsSent')).toBeGreaterThanOrEqual(1);
   });
 
-  it('a receiver that does not take them (its own limit, or no pull budget) drops the chunks and pulls', () => {
-    for (const bOptions of [{ unscheduledBytesMax: 0 }, { receiveWindowBytes: 1024, pullPreemptBytes: 0 }]) {
+  it('a receiver that does not take them (its own limit, or no reassembly memory) drops the chunks and pulls', () => {
+    for (const bOptions of [{ unscheduledBytesMax: 0 }, { reassemblyBytesMax: 4096 }]) {
       const s = pair(3, {}, bOptions);
       expect(deliver(s, payloadOf(3, 0, 6000))).toMatchObject({ deliveries: 1, completed: 1 });
       expect(s.a.counter('unscheduledSent')).toBe(1);
@@ -140,6 +140,14 @@ describe('Endpoint unscheduled data (protocol.md#unscheduled)', () => {
       expect(s.b.counter('chunksDropped')).toBeGreaterThanOrEqual(1);
       expect(s.b.counter('pullsSent')).toBeGreaterThanOrEqual(1);
     }
+  });
+
+  it('a window smaller than the transfer does not refuse them: the bytes are in flight already', () => {
+    const s = pair(7, {}, { receiveWindowBytes: 1024, pullPreemptBytes: 0 });
+    expect(deliver(s, payloadOf(7, 0, 6000))).toMatchObject({ deliveries: 1, completed: 1 });
+    expect(s.b.counter('unscheduledTaken')).toBe(1);
+    expect(s.b.counter('pullsSent')).toBe(0);
+    expect(s.b.counter('chunksDropped')).toBe(0);
   });
 
   it('a lost unscheduled chunk is re-pulled when the pull timer expires', () => {

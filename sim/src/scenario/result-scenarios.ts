@@ -94,7 +94,10 @@ export const FANOUT_SIZES_SCENARIO: ScenarioDefinition = {
 /**
  * `w4-load`: Homa's W4 (Hadoop-like) message sizes as Poisson arrivals at `load` of every host's
  * link, uniform destinations, for `durationUs`; priorities from Homa-style size cut-offs over
- * `priorityLevels` levels (bytes split evenly; small messages get the highest level, 0).
+ * `priorityLevels` levels (small messages get the highest level, 0). As in Homa (§3.4), the levels
+ * split the *unscheduled* bytes evenly: each message counts at most `priorityCapBytes` (RTTbytes;
+ * default `rateGbps` × 1000 bytes, one 8 µs round trip). Counting whole messages instead puts
+ * everything up to 190 KB in level 0, so small messages queue behind 100 KB transfers in one class.
  */
 export const W4_LOAD_SCENARIO: ScenarioDefinition = {
   name: 'w4-load',
@@ -119,16 +122,26 @@ export const W4_LOAD_SCENARIO: ScenarioDefinition = {
     },
     { name: 'heldMiB', defaultValue: 64, description: 'per-host held-bytes limit (memory invariant), MiB', min: 1 },
     { name: 'rateGbps', defaultValue: 10, description: 'NIC line rate, Gb/s (Homa simulated 10)', min: 1, max: 800 },
+    {
+      name: 'priorityCapBytes',
+      defaultValue: 0,
+      description: 'bytes of each message the priority cut-offs count (RTTbytes; 0: rateGbps × 1000)',
+      min: 0,
+    },
   ],
   build({ seed, parameters }) {
     const hostCount = param(parameters, 'hosts');
     const rateGbps = param(parameters, 'rateGbps');
     const distribution = loadHomaWorkload('w4');
     const levels = param(parameters, 'priorityLevels');
+    const bytesPerMessageCap = param(parameters, 'priorityCapBytes') || rateGbps * 1000;
     const priority: PriorityRule =
       levels === 1
         ? { kind: 'fixed', priority: WORKLOAD_PRIORITY_DEFAULT }
-        : { kind: 'sizeCutoffs', cutoffsBytes: homaPriorityCutoffs(distribution, { levels }).cutoffsBytes };
+        : {
+            kind: 'sizeCutoffs',
+            cutoffsBytes: homaPriorityCutoffs(distribution, { levels, bytesPerMessageCap }).cutoffsBytes,
+          };
     const durationNs = param(parameters, 'durationUs') * 1000;
     const workload = offeredLoad({
       sizes: distribution,

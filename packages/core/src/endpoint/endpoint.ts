@@ -1646,10 +1646,12 @@ export class Endpoint implements DatagramEndpoint {
   }
 
   /**
-   * An UNSCHEDULED notify just accepted: when a receive slot, reassembly memory, pull budget and the
-   * receive pacer all allow the whole sealed stream, take the unscheduled chunks as an implicit pull
-   * of `[0, S)` (ACCEPT ACCEPTED_UNSCHEDULED, pull timer armed; gaps are re-pulled as usual) and
-   * return true; otherwise false (ACCEPTED or QUEUED, the chunks are dropped, pulled later).
+   * An UNSCHEDULED notify just accepted: when a receive slot and reassembly memory allow the whole
+   * sealed stream, take the unscheduled chunks as an implicit pull of `[0, S)` (ACCEPT
+   * ACCEPTED_UNSCHEDULED, pull timer armed; gaps are re-pulled as usual) and return true; otherwise
+   * false (ACCEPTED or QUEUED, the chunks are dropped, pulled later). The window and the receive
+   * pacer do not refuse them — the bytes are on the wire already, dropping them saves nothing — but
+   * are charged, so the pulls that follow wait for them.
    * spec: protocol.md#unscheduled, state-machines.md#receiver-transfer (NOTIFIED × decide, UNSCHEDULED)
    */
   private takeUnscheduled(slot: number, nowUs: number): boolean {
@@ -1659,9 +1661,7 @@ export class Endpoint implements DatagramEndpoint {
     if (
       sealed > config.unscheduledBytesMax ||
       this.activeReceivers >= config.receiversActiveMax ||
-      this.reassemblyInUse + sealed > config.reassemblyBytesMax ||
-      this.pullOutstandingTotal + sealed > config.receiveWindowBytes + config.pullPreemptBytes ||
-      !this.pullPacer.canSend(nowUs, sealed)
+      this.reassemblyInUse + sealed > config.reassemblyBytesMax
     ) {
       return false;
     }
