@@ -156,6 +156,8 @@ export interface ObservedRun {
 export interface RunObservedOptions {
   readonly scenario: string;
   readonly transport: string;
+  /** The factory to run with (default: the registered one named `transport`). */
+  readonly factory?: SimTransportFactory;
   readonly seed: number;
   readonly parameters: Readonly<Record<string, number>>;
   /** Host whose received bytes are binned (default -1: none). */
@@ -168,7 +170,7 @@ export interface RunObservedOptions {
 
 /** Builds registered scenario `options.scenario` and runs it with `options.transport`, observed. */
 export function runObserved(options: RunObservedOptions): ObservedRun {
-  const factory = transportFactory(options.transport);
+  const factory = options.factory ?? transportFactory(options.transport);
   const scenario = buildScenario(options.scenario, {
     seed: options.seed,
     transport: factory,

@@ -12,7 +12,12 @@
 import {
   type CryptoProvider,
   createSeededRandom,
+  DATA_CHUNK_HEADER_SIZE,
+  DATA_HEADER_SIZE,
+  DATAGRAM_SIZE_MAX,
+  DATAGRAM_SIZE_MIN,
   derivePskPathSecret,
+  type EndpointOptions,
   INSECURE_FAST_PROVIDER_NAME,
   InsecureFastCryptoProvider,
   LocalStatus,
@@ -24,6 +29,7 @@ import { NodeCryptoProvider } from '@dcq/node';
 import type { CapturePathSecret } from '../pcap/index.js';
 import type { SimTransportContext, SimTransportFactory } from '../scenario/scenario.js';
 import { DcqTransport, simHostIdentity } from './dcq-transport.js';
+import type { DcqWireBreakdown } from './wire-breakdown.js';
 
 /**
  * How long the engine keeps state after its transfers end: the time-wait that makes late notify
@@ -67,9 +73,25 @@ export const DCQ_SIM_RECEIVE_WINDOW_BYTES = 128 * 1024;
  * 128 KiB window, and a small message that arrives next waits for it to drain. Measured on W4 at
  * 80% load (16 hosts, 10 Gb/s, 5 ms): p99 slowdown of 1–10 KB messages 755 with 256 KiB ranges,
  * 132 with 32 KiB, 76 with 16 KiB; the incast still reaches ≈ 0.96 and the fan-out's goodput is
- * unchanged (one pull request per 16 KiB instead of per 256 KiB).
+ * unchanged (one pull request per 16 KiB instead of per 256 KiB). The engines use it rounded to
+ * whole DATA chunks ({@link dcqPullBytesFor}).
  */
 export const DCQ_SIM_PULL_BYTES = 16 * 1024;
+
+/**
+ * The pull size of the simulated engines on datagrams of `datagramSize` bytes:
+ * {@link DCQ_SIM_PULL_BYTES} rounded to the nearest whole number of full DATA chunks (the datagram
+ * minus the 2-byte DATA header and the 20-byte chunk header; at least one chunk): 15,950 bytes
+ * (11 × 1,450) at 1,472-byte datagrams, 17,900 (2 × 8,950) at 8,972. A pull that is not a whole
+ * number of chunks ends in a short DATA datagram whenever the next pull has not reached the sender
+ * yet. Measured on `fanout-sizes` (2,000 RPCs, MTU 1500): 16,384-byte pulls sent 263,954 DATA
+ * datagrams of 1,391 bytes on average (goodput 0.9281), 15,950-byte pulls 250,242 of 1,466 (0.9308);
+ * at MTU 9000, 0.9764 → 0.9780.
+ */
+export function dcqPullBytesFor(datagramSize: number): number {
+  const chunkBytes = datagramSize - DATA_HEADER_SIZE - DATA_CHUNK_HEADER_SIZE;
+  return Math.max(1, Math.round(DCQ_SIM_PULL_BYTES / chunkBytes)) * chunkBytes;
+}
 
 /**
  * Crypto providers the dcq transport runs with; the first (`noble`) is the default. `insecure-fast`
@@ -86,8 +108,28 @@ function createProvider(name: string, seed: number): CryptoProvider {
   return new NobleCryptoProvider({ random });
 }
 
+/**
+ * The engine's datagram size on a network whose MTU lets `mtuDatagramBytes` of UDP payload
+ * through: that, within the protocol's 1200 … 9000 (1472 at the default MTU 1500, the engine's own
+ * default; 8972 at MTU 9000).
+ */
+export function dcqDatagramSizeFor(mtuDatagramBytes: number): number {
+  return Math.min(DATAGRAM_SIZE_MAX, Math.max(DATAGRAM_SIZE_MIN, mtuDatagramBytes));
+}
+
+/** Options of {@link createDcqTransportFactory}. */
+export interface DcqTransportFactoryOptions {
+  /**
+   * Engine options over the simulator's own choices (receive window, pull size, datagram size from
+   * the MTU, transfer table): for experiments such as `ackEveryBytes` or `pullBytes`.
+   */
+  readonly endpoint?: Partial<Omit<EndpointOptions, 'provider' | 'buffers'>>;
+  /** Count every engine's sent bytes into this breakdown (installs a {@link DcqWireBreakdown} tracer). */
+  readonly wireBreakdown?: DcqWireBreakdown;
+}
+
 /** Creates the dcq transport factory (one per registry; it remembers the run's hosts for `pathSecrets`). */
-export function createDcqTransportFactory(): SimTransportFactory {
+export function createDcqTransportFactory(options: DcqTransportFactoryOptions = {}): SimTransportFactory {
   let hostCount = 0;
   let seed = 0;
   let cryptoProvider = DCQ_CRYPTO_PROVIDERS[0] as string;
@@ -107,7 +149,8 @@ export function createDcqTransportFactory(): SimTransportFactory {
         deriver = null;
       }
       const transportSeed = context.seed * 4096 + context.host * 64 + context.nic + context.incarnation * 7919;
-      return new DcqTransport({
+      const datagramSize = dcqDatagramSizeFor(context.mtuDatagramBytes);
+      const transport = new DcqTransport({
         host: context.host,
         hostCount: context.hostCount,
         seed: transportSeed,
@@ -118,10 +161,17 @@ export function createDcqTransportFactory(): SimTransportFactory {
         heldBytesMax: context.heldBytesMax,
         endpoint: {
           receiveWindowBytes: DCQ_SIM_RECEIVE_WINDOW_BYTES,
-          pullBytes: DCQ_SIM_PULL_BYTES,
+          pullBytes: dcqPullBytesFor(datagramSize),
           transfersMax: context.transfersMax,
+          datagramSizeMax: datagramSize,
+          ...options.endpoint,
         },
       });
+      const breakdown = options.wireBreakdown;
+      if (breakdown !== undefined) {
+        transport.endpoint.setTracer(breakdown.tracerFor(2 ** transport.endpoint.config.recordSizeLog2));
+      }
+      return transport;
     },
     pathSecrets(): readonly CapturePathSecret[] {
       // The endpoints' own key derivation: insecure-fast derives other path secrets than HKDF.

@@ -99,6 +99,10 @@ export class DcqTransport implements SimTransport {
   /** The latest time the driver passed in (events are drained between driver calls). */
   private lastNowUs = 0;
   private readonly header = new Uint8Array(RESPONSE_SIZE_HEADER_BYTES);
+  /** Tag of the last submission the engine refused (backpressure), −1: none. */
+  private refusedTag = -1;
+  /** Its payload, reused when the runner retries the same tag. */
+  private refusedPayload: Uint8Array | null = null;
   private readonly headerView = new DataView(this.header.buffer);
 
   constructor(options: DcqTransportOptions) {
@@ -177,8 +181,13 @@ export class DcqTransport implements SimTransport {
         return 0;
       }
     }
-    const payload = new Uint8Array(request.sizeBytes);
-    fillPayload(request.tag, false, payload, 0, payload.length);
+    // The runner retries a refused submission until it is taken: reuse its payload meanwhile
+    // (allocating and filling up to 1 MiB per retry dominated backpressured runs).
+    let payload = this.refusedPayload;
+    if (payload === null || this.refusedTag !== request.tag || payload.length !== request.sizeBytes) {
+      payload = new Uint8Array(request.sizeBytes);
+      fillPayload(request.tag, false, payload, 0, payload.length);
+    }
     const options = {
       priority: request.priority,
       metadata: request.tag,
@@ -202,7 +211,14 @@ export class DcqTransport implements SimTransport {
     } else {
       handle = this.endpoint.submitBulk(request.peer, payload, 0, payload.length, options);
     }
-    if (handle < 0) return handle === SubmitError.WouldBlock || handle === SubmitError.BufferFull ? -1 : handle;
+    if (handle === SubmitError.WouldBlock || handle === SubmitError.BufferFull) {
+      this.refusedTag = request.tag;
+      this.refusedPayload = payload;
+      return -1;
+    }
+    this.refusedTag = -1;
+    this.refusedPayload = null;
+    if (handle < 0) return handle;
     this.tagOfHandle.set(handle, request.tag);
     this.handleOfTag.set(request.tag, handle);
     return handle;

@@ -88,6 +88,7 @@ export {
   DCQ_TRANSPORT_NAME,
   defaultTransportName,
   registerTransport,
+  senderDrivenChunkBytesFor,
   senderDrivenTransportFactory,
   transportFactory,
   transportNames,

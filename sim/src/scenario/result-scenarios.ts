@@ -6,6 +6,7 @@
  * `dcq-sim fanout-sizes --param rpcs=2000` reproduces what the `sim-*` benchmarks measure.
  */
 import { InvalidArgumentError } from '@dcq/core';
+import { HEADER_BYTES_DEFAULT, MTU_BYTES_DEFAULT } from '../network/sim-network.js';
 import { type HostConfig, SIM_TRANSFERS_MAX_DEFAULT } from '../network/topology.js';
 import { fanOut } from '../workloads/fan-out.js';
 import { homaPriorityCutoffs } from '../workloads/homa-priority-cutoffs.js';
@@ -37,13 +38,20 @@ function range(from: number, to: number): number[] {
 /** Bytes in a MiB (the `heldMiB` parameters). */
 const MIB = 1024 * 1024;
 
+/** Smallest `mtu` of `fanout-sizes`: the protocol's 1,200-byte minimum datagram plus IP/UDP headers. */
+const FANOUT_MTU_MIN = 1200 + HEADER_BYTES_DEFAULT;
+/** Largest `mtu` of `fanout-sizes`: the protocol's 9,000-byte maximum datagram plus IP/UDP headers. */
+const FANOUT_MTU_MAX = 9000 + HEADER_BYTES_DEFAULT;
+
 /**
  * `fanout-sizes`: one client (host 0) issues K RPCs at once, round-robin over P peers, with request
  * sizes log-uniform in [sizeMinBytes, sizeMaxBytes] (or drawn from Homa's W3 with `w3=1`) and small
  * fixed responses. The issue's full scale is K = 10,000 over P = 200 peers (`--param rpcs=10000`,
  * several minutes of wall time: ≈1.9 GB of log-uniform requests; `sim-fanout` runs it); the default
  * is 2,000 to keep the command quick. The client's transfer table is sized for the burst (3 × K);
- * its memory stays within `heldMiB` (what does not fit waits as backpressure).
+ * its memory stays within `heldMiB` (what does not fit waits as backpressure). `mtu` sets the
+ * network's IP MTU and slot size; transports size their datagrams to `mtu − 28` (jumbo frames:
+ * `mtu=9000`, 8,972-byte datagrams).
  */
 export const FANOUT_SIZES_SCENARIO: ScenarioDefinition = {
   name: 'fanout-sizes',
@@ -57,9 +65,17 @@ export const FANOUT_SIZES_SCENARIO: ScenarioDefinition = {
     { name: 'responseBytes', defaultValue: 256, description: 'response size' },
     { name: 'heldMiB', defaultValue: 64, description: 'per-host held-bytes limit (memory invariant), MiB', min: 1 },
     { name: 'rateGbps', defaultValue: 100, description: 'NIC line rate, Gb/s', min: 1, max: 800 },
+    {
+      name: 'mtu',
+      defaultValue: MTU_BYTES_DEFAULT,
+      description: 'IP MTU, bytes (9000: jumbo frames); transports send datagrams of mtu − 28',
+      min: FANOUT_MTU_MIN,
+      max: FANOUT_MTU_MAX,
+    },
   ],
   build({ seed, parameters }) {
     const peers = param(parameters, 'peers');
+    const mtu = param(parameters, 'mtu');
     const minBytes = param(parameters, 'sizeMinBytes');
     const maxBytes = param(parameters, 'sizeMaxBytes');
     if (minBytes > maxBytes) throw new InvalidArgumentError('sizeMinBytes must be <= sizeMaxBytes');
@@ -84,6 +100,8 @@ export const FANOUT_SIZES_SCENARIO: ScenarioDefinition = {
       hosts,
       workload,
       workloadName: param(parameters, 'w3') === 1 ? 'fan-out-w3' : 'fan-out-log-uniform',
+      // The MTU and a slot size to match: the largest datagram is what the MTU lets through.
+      network: { mtuBytes: mtu, datagramBytesMax: mtu - HEADER_BYTES_DEFAULT },
       durationNs: 1_000_000,
       limits: { drainNs: 60_000_000_000, heldBytesPerHostMax: param(parameters, 'heldMiB') * MIB },
       parameters,

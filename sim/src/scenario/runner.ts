@@ -32,7 +32,12 @@ import { fixedSizeBuckets } from '../metrics/size-buckets.js';
 import { idealCompletionNs } from '../metrics/slowdown.js';
 import { TransferRecords, TransferStatus } from '../metrics/transfer-records.js';
 import type { TappedDatagram } from '../network/datagram-tap.js';
-import { SIM_DATAGRAM_BYTES_MAX_DEFAULT, SimNetwork } from '../network/sim-network.js';
+import {
+  HEADER_BYTES_DEFAULT,
+  MTU_BYTES_DEFAULT,
+  SIM_DATAGRAM_BYTES_MAX_DEFAULT,
+  SimNetwork,
+} from '../network/sim-network.js';
 import { NIC_PROPAGATION_DELAY_NS_DEFAULT, SIM_TRANSFERS_MAX_DEFAULT } from '../network/topology.js';
 import { CaptureDecryptor } from '../pcap/capture-decryptor.js';
 import { openPcapCapture, type PcapCapture } from '../pcap/pcap-capture.js';
@@ -109,6 +114,8 @@ export class ScenarioRunner {
   private readonly retryIntervalNs: number;
   private readonly violationsKeptMax: number;
   private readonly datagramBytesMax: number;
+  /** Largest datagram the MTU lets through (what transports are told to send). */
+  private readonly mtuDatagramBytes: number;
   private readonly observations: RunObservations;
   private readonly transports: (SimTransport | null)[];
   private readonly incarnation: Int32Array;
@@ -173,6 +180,10 @@ export class ScenarioRunner {
       throw new InvalidArgumentError(`limits.retryIntervalNs must be a positive integer, got ${this.retryIntervalNs}`);
     }
     this.datagramBytesMax = scenario.network?.datagramBytesMax ?? SIM_DATAGRAM_BYTES_MAX_DEFAULT;
+    this.mtuDatagramBytes = Math.min(
+      this.datagramBytesMax,
+      (scenario.network?.mtuBytes ?? MTU_BYTES_DEFAULT) - (scenario.network?.headerBytes ?? HEADER_BYTES_DEFAULT),
+    );
     const list = this.list;
     for (let row = 0; row < list.count; row++) {
       const src = list.srcHost[row] as number;
@@ -292,6 +303,7 @@ export class ScenarioRunner {
       seed: this.seed,
       hostCount: this.hostCount,
       datagramBytesMax: this.datagramBytesMax,
+      mtuDatagramBytes: this.mtuDatagramBytes,
       heldBytesMax: Math.floor(
         this.heldBytesPerHostMax / ((this.hostFirstNic[host + 1] as number) - (this.hostFirstNic[host] as number)),
       ),

@@ -48,8 +48,13 @@ export interface SimTransportContext {
   readonly seed: number;
   /** Number of hosts (peer indices are 0..hostCount−1). */
   readonly hostCount: number;
-  /** Largest datagram the network carries, bytes. */
+  /** Largest datagram the network carries, bytes (the slot size: a hard limit, not the MTU). */
   readonly datagramBytesMax: number;
+  /**
+   * Largest datagram (UDP payload) the network's MTU lets through: `mtuBytes − headerBytes` (1472
+   * at the default MTU 1500), at most {@link datagramBytesMax}. Transports size their datagrams to it.
+   */
+  readonly mtuDatagramBytes: number;
   /**
    * Bytes this NIC's transport may hold for reassembly and retransmission: the host's limit divided
    * by its NIC count (the transport should apply backpressure to stay below it).

@@ -4,6 +4,7 @@
  * adapter registers itself as `dcq` when it exists, and users may register their own.
  */
 import { InvalidArgumentError } from '@dcq/core';
+import { CHECKSUM_BYTES, DATA_HEADER_BYTES } from '../baseline/baseline-header.js';
 import {
   BASELINE_STATUS_DEPENDENCY_FAILED,
   BASELINE_STATUS_TIMEOUT,
@@ -52,6 +53,21 @@ export function defaultTransportName(): string {
 }
 
 /**
+ * Bytes a DATA datagram of the sender-driven baseline leaves unused below the MTU: its default
+ * 1,400-byte chunks (QUIC's conservative payload) plus header and checksum make 1,432 of the 1,472
+ * bytes a 1,500-byte MTU lets through.
+ */
+const SENDER_DRIVEN_MTU_SLACK_BYTES = 40;
+
+/**
+ * The baseline's chunk size on a network whose MTU lets `mtuDatagramBytes` of UDP payload through:
+ * the datagram minus header, checksum and the same slack as at MTU 1500 (1,400 there, 8,900 at 9000).
+ */
+export function senderDrivenChunkBytesFor(mtuDatagramBytes: number): number {
+  return Math.max(1, mtuDatagramBytes - DATA_HEADER_BYTES - CHECKSUM_BYTES - SENDER_DRIVEN_MTU_SLACK_BYTES);
+}
+
+/**
  * The sender-driven baseline (`sim/src/baseline`): no crypto, no restart support (a restarted
  * host's fresh transport would accept old peers' retransmissions as new transfers). Its send and
  * reassembly budgets are each half the scenario's per-host held-bytes limit.
@@ -66,6 +82,7 @@ export const senderDrivenTransportFactory: SimTransportFactory = {
     const half = Math.max(1, Math.floor(context.heldBytesMax / 2));
     return new SenderDrivenTransport({
       peersMax: Math.max(1, context.hostCount),
+      chunkBytes: senderDrivenChunkBytesFor(context.mtuDatagramBytes),
       sendBytesMax: half,
       reassemblyBytesMax: half,
     });
