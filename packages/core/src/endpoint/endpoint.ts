@@ -2746,7 +2746,7 @@ export class Endpoint implements DatagramEndpoint {
     }
     if (heard) {
       // Silent expiries count consecutive silence: hearing the peer restarts them (retransmission
-      // counters are not reset; they bound the work spent on one message).
+      // counters are not reset, except the pull's: see Timer.Pull; they bound the work spent on one message).
       t.exponent[slot] = health.timeoutExponentStartOf(peer);
       t.silentExpiries[slot] = 0;
     } else {
@@ -2814,9 +2814,11 @@ export class Endpoint implements DatagramEndpoint {
           this.maybeQueuePull(slot);
           return;
         }
-        // A re-pull while the peer is heard counts only when congestion control is off: a sender
-        // whose window is full serves its pulls late, not never (spec: congestion.md#engine-glue).
-        const retransmits = (t.retransmits[slot] as number) + (heard && this.congestion.enabled ? 0 : 1);
+        // Only consecutive silent re-pulls count: hearing the peer restarts the count. A live sender
+        // serves its pulls late, not never — behind its window (congestion control) or behind
+        // higher-priority DATA in strict-priority NIC and switch queues, where an overloaded link
+        // holds a low-priority pull's DATA for tens of ms (spec: state-machines.md#engine-decisions).
+        const retransmits = heard ? 0 : (t.retransmits[slot] as number) + 1;
         if (retransmits > config.pullRetransmitsMax || (t.silentExpiries[slot] as number) >= config.silentExpiriesMax) {
           this.failReceiver(slot, StatusCode.Timeout, true, nowUs);
           return;
