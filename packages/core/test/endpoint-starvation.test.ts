@@ -88,9 +88,9 @@ function run(options: {
   const b = makeEndpoint(72);
   connect(a, 0, b, 1);
   const pump = new StarvingPump([a, b], options.starvedUntilUs, options.senderDeadAtUs);
-  // A pulled (not inline) urgent message first gives the receiver an RTT sample: its pull timer is
-  // then 300 µs (phaseTimeoutMinUs), not 3 ms (the initial 1 ms RTT).
-  const warmUp = payloadOf(7, 3, 4096);
+  // A pulled (not inline, above unscheduledBytesMax) urgent message first gives the receiver an RTT
+  // sample: its pull timer is then 300 µs (phaseTimeoutMinUs), not 3 ms (the initial 1 ms RTT).
+  const warmUp = payloadOf(7, 3, 20_000);
   if (options.warmUp) {
     expect(a.submitBulk(1, warmUp, 0, warmUp.length, { priority: 0, metadata: 3 })).toBeGreaterThanOrEqual(0);
   }
