@@ -79,7 +79,10 @@ interface Delivery {
   readonly completed: number;
 }
 
-/** Sends `payload` a → b as BULK and runs until idle; checks the bytes b delivers. */
+/**
+ * Sends `payload` a → b as BULK (metadata 7) and runs until idle; checks the bytes b delivers for
+ * it. `completed` counts every transfer a completes (earlier submissions included).
+ */
 function deliver(s: Sent, payload: Uint8Array, onReceived?: () => void): Delivery {
   expect(s.a.submitBulk(1, payload, 0, payload.length, { metadata: 7 })).toBeGreaterThanOrEqual(0);
   s.net.wake();
@@ -89,7 +92,7 @@ function deliver(s: Sent, payload: Uint8Array, onReceived?: () => void): Deliver
   let completed = 0;
   while (s.net.step() && s.net.nowUs < 10_000_000) {
     while (s.b.pollEvent(view)) {
-      if (view.event !== EventKind.TransferReceived) continue;
+      if (view.event !== EventKind.TransferReceived || view.metadata !== 7) continue;
       expect(equalBytes(view.payload, view.payloadOffset, view.payloadLength, payload)).toBe(true);
       deliveries++;
       if (receivedUs < 0) receivedUs = s.net.nowUs;
@@ -140,6 +143,17 @@ describe('Endpoint unscheduled data (protocol.md#unscheduled)', () => {
       expect(s.b.counter('chunksDropped')).toBeGreaterThanOrEqual(1);
       expect(s.b.counter('pullsSent')).toBeGreaterThanOrEqual(1);
     }
+  });
+
+  it('a receiver with no free receive slot answers QUEUED: nothing taken, pulled once a slot frees', () => {
+    const s = pair(8, {}, { receiversActiveMax: 1 });
+    const big = payloadOf(8, 0, 40_000);
+    expect(s.a.submitBulk(1, big, 0, big.length, { metadata: 1 })).toBeGreaterThanOrEqual(0);
+    const got = deliver(s, payloadOf(8, 1, 3000));
+    expect(got.completed).toBe(2);
+    expect(s.a.counter('unscheduledSent')).toBe(1);
+    expect(s.b.counter('unscheduledTaken')).toBe(0);
+    expect(s.b.counter('acceptsQueued')).toBeGreaterThanOrEqual(1);
   });
 
   it('a window smaller than the transfer does not refuse them: the bytes are in flight already', () => {

@@ -2004,6 +2004,10 @@ export class Endpoint implements DatagramEndpoint {
     }
     t.peerIdHi[slot] = view.receiverTransferIdHi;
     t.peerIdLo[slot] = view.receiverTransferIdLo;
+    const unscheduled = ((t.flags[slot] as number) & TransferFlag.Unscheduled) !== 0;
+    // spec: protocol.md#unscheduled — not taken (ACCEPTED or QUEUED): what is still queued of the
+    // unscheduled chunks would be dropped there; the receiver pulls.
+    if (unscheduled && view.status !== AcceptStatus.AcceptedUnscheduled) this.dataDrop(slot);
     if (view.status === AcceptStatus.Queued) {
       if (this.tracer !== null) this.traceState(slot, SenderState.Held, 0);
       t.state[slot] = SenderState.Held;
@@ -2015,21 +2019,17 @@ export class Endpoint implements DatagramEndpoint {
       this.senderDelivered(slot, nowUs);
       return;
     }
-    if (((t.flags[slot] as number) & TransferFlag.Unscheduled) !== 0) {
-      // spec: protocol.md#unscheduled — taken: as if a pull of [0, S) had been served; not taken:
-      // what is still queued of it would be dropped there, the receiver pulls.
-      if (view.status === AcceptStatus.AcceptedUnscheduled) {
-        const draining =
-          (t.sendCount[slot] as number) === 0 && (t.sentEnd[slot] as number) >= (t.sealedBytes[slot] as number);
-        const next = draining ? SenderState.Draining : SenderState.ServingPulls;
-        if (this.tracer !== null) this.traceState(slot, next, 0);
-        t.state[slot] = next;
-        t.exponent[slot] = 0;
-        t.silentExpiries[slot] = 0;
-        this.arm(slot, Timer.Data, nowUs, -1);
-        return;
-      }
-      this.dataDrop(slot);
+    if (unscheduled && view.status === AcceptStatus.AcceptedUnscheduled) {
+      // spec: protocol.md#unscheduled — taken: as if a pull of [0, S) had been served.
+      const draining =
+        (t.sendCount[slot] as number) === 0 && (t.sentEnd[slot] as number) >= (t.sealedBytes[slot] as number);
+      const next = draining ? SenderState.Draining : SenderState.ServingPulls;
+      if (this.tracer !== null) this.traceState(slot, next, 0);
+      t.state[slot] = next;
+      t.exponent[slot] = 0;
+      t.silentExpiries[slot] = 0;
+      this.arm(slot, Timer.Data, nowUs, -1);
+      return;
     }
     if (this.tracer !== null) this.traceState(slot, SenderState.Accepted, 0);
     t.state[slot] = SenderState.Accepted;
