@@ -9,6 +9,7 @@ import { LocalBufferRegistry } from '../src/endpoint/buffer-registry.js';
 import type { EndpointOptions } from '../src/endpoint/config.js';
 import { Endpoint } from '../src/endpoint/endpoint.js';
 import { EventKind, EventView } from '../src/endpoint/events.js';
+import type { DatagramEndpoint, TransmitInfo } from '../src/endpoint-io.js';
 import { type LinkUpdate, TestNetwork } from '../src/testing/test-network.js';
 
 const PSK = new Uint8Array(32).fill(7);
@@ -243,4 +244,39 @@ function creditDrift(e: Endpoint): number {
     if (e.peers.active[peer] === 1) drift += (e.peers.notifyCredit[peer] as number) - e.config.notifyCreditInitial;
   }
   return drift;
+}
+
+/**
+ * An endpoint behind a tap: each datagram it is handed goes to `tap` first (before the endpoint
+ * decrypts it in place), and is dropped when `tap` returns false. Everything else passes through.
+ */
+export class TappedEndpoint implements DatagramEndpoint {
+  /** Sees every received datagram first; false drops it. Default: keep all. */
+  tap: (bytes: Uint8Array, offset: number, length: number) => boolean = () => true;
+  constructor(readonly inner: Endpoint) {}
+  handleDatagram(nowUs: number, bytes: Uint8Array, offset: number, length: number, peer: number): void {
+    if (this.tap(bytes, offset, length)) this.inner.handleDatagram(nowUs, bytes, offset, length, peer);
+  }
+  handleTimeout(nowUs: number): void {
+    this.inner.handleTimeout(nowUs);
+  }
+  pollTransmit(nowUs: number, out: Uint8Array, offset: number, info: TransmitInfo): number {
+    return this.inner.pollTransmit(nowUs, out, offset, info);
+  }
+  pollTimeoutUs(): number {
+    return this.inner.pollTimeoutUs();
+  }
+}
+
+/** A {@link TappedEndpoint} that keeps a copy of every datagram it receives while `recording`. */
+export class RecordingEndpoint extends TappedEndpoint {
+  readonly captured: Uint8Array[] = [];
+  recording = true;
+  constructor(inner: Endpoint) {
+    super(inner);
+    this.tap = (bytes, offset, length) => {
+      if (this.recording) this.captured.push(bytes.slice(offset, offset + length));
+      return true;
+    };
+  }
 }

@@ -1,28 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Endpoint } from '../src/endpoint/endpoint.js';
 import { EventKind, EventView } from '../src/endpoint/events.js';
-import type { DatagramEndpoint, TransmitInfo } from '../src/endpoint-io.js';
 import { TestNetwork } from '../src/testing/test-network.js';
-import { connect, makeEndpoint } from './endpoint-harness.js';
-
-/** Records a copy of every datagram an endpoint receives (before it decrypts it in place). */
-class Recorder implements DatagramEndpoint {
-  readonly captured: Uint8Array[] = [];
-  constructor(readonly inner: Endpoint) {}
-  handleDatagram(nowUs: number, bytes: Uint8Array, offset: number, length: number, peer: number): void {
-    this.captured.push(bytes.slice(offset, offset + length));
-    this.inner.handleDatagram(nowUs, bytes, offset, length, peer);
-  }
-  handleTimeout(nowUs: number): void {
-    this.inner.handleTimeout(nowUs);
-  }
-  pollTransmit(nowUs: number, out: Uint8Array, offset: number, info: TransmitInfo): number {
-    return this.inner.pollTransmit(nowUs, out, offset, info);
-  }
-  pollTimeoutUs(): number {
-    return this.inner.pollTimeoutUs();
-  }
-}
+import { connect, makeEndpoint, RecordingEndpoint as Recorder } from './endpoint-harness.js';
 
 function run(count: number, size: number, replayAfterUs: number) {
   const a = makeEndpoint(1);

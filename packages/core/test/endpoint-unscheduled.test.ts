@@ -11,7 +11,6 @@ import { describe, expect, it } from 'vitest';
 import type { EndpointOptions } from '../src/endpoint/config.js';
 import type { Endpoint } from '../src/endpoint/endpoint.js';
 import { EventKind, EventView } from '../src/endpoint/events.js';
-import type { DatagramEndpoint, TransmitInfo } from '../src/endpoint-io.js';
 import { type LinkUpdate, TestNetwork } from '../src/testing/test-network.js';
 import { DatagramKind } from '../src/wire/constants.js';
 import {
@@ -22,28 +21,20 @@ import {
   QUIESCENT_ZERO,
   quiescentState,
   runRpcs,
+  TappedEndpoint,
 } from './endpoint-harness.js';
 
 /** Hands datagrams to an endpoint unless `drop` says otherwise (decided before decryption). */
-class Filter implements DatagramEndpoint {
+class Filter extends TappedEndpoint {
   drop: (bytes: Uint8Array, offset: number, length: number) => boolean = () => false;
   dropped = 0;
-  constructor(readonly inner: Endpoint) {}
-  handleDatagram(nowUs: number, bytes: Uint8Array, offset: number, length: number, peer: number): void {
-    if (this.drop(bytes, offset, length)) {
+  constructor(inner: Endpoint) {
+    super(inner);
+    this.tap = (bytes, offset, length) => {
+      if (!this.drop(bytes, offset, length)) return true;
       this.dropped++;
-      return;
-    }
-    this.inner.handleDatagram(nowUs, bytes, offset, length, peer);
-  }
-  handleTimeout(nowUs: number): void {
-    this.inner.handleTimeout(nowUs);
-  }
-  pollTransmit(nowUs: number, out: Uint8Array, offset: number, info: TransmitInfo): number {
-    return this.inner.pollTransmit(nowUs, out, offset, info);
-  }
-  pollTimeoutUs(): number {
-    return this.inner.pollTimeoutUs();
+      return false;
+    };
   }
 }
 

@@ -11,30 +11,10 @@ import type { Endpoint } from '../src/endpoint/endpoint.js';
 import { EventKind, EventView } from '../src/endpoint/events.js';
 import type { EndpointTracer } from '../src/endpoint/trace.js';
 import { TraceKind } from '../src/endpoint/trace.js';
-import { type DatagramEndpoint, TransmitInfo } from '../src/endpoint-io.js';
+import { TransmitInfo } from '../src/endpoint-io.js';
 import { TestNetwork } from '../src/testing/test-network.js';
 import { MessageType, StatusCode } from '../src/wire/constants.js';
-import { connect, makeEndpoint, quiescentState } from './endpoint-harness.js';
-
-/** Records a copy of every datagram an endpoint receives (before it decrypts it in place). */
-class Recorder implements DatagramEndpoint {
-  readonly captured: Uint8Array[] = [];
-  recording = true;
-  constructor(readonly inner: Endpoint) {}
-  handleDatagram(nowUs: number, bytes: Uint8Array, offset: number, length: number, peer: number): void {
-    if (this.recording) this.captured.push(bytes.slice(offset, offset + length));
-    this.inner.handleDatagram(nowUs, bytes, offset, length, peer);
-  }
-  handleTimeout(nowUs: number): void {
-    this.inner.handleTimeout(nowUs);
-  }
-  pollTransmit(nowUs: number, out: Uint8Array, offset: number, info: TransmitInfo): number {
-    return this.inner.pollTransmit(nowUs, out, offset, info);
-  }
-  pollTimeoutUs(): number {
-    return this.inner.pollTimeoutUs();
-  }
-}
+import { connect, makeEndpoint, quiescentState, RecordingEndpoint as Recorder } from './endpoint-harness.js';
 
 /** Counts the messages an endpoint sends, by message type and handle (−1: stateless replies). */
 class SentMessages implements EndpointTracer {
