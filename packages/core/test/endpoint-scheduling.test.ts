@@ -13,6 +13,8 @@ interface BulkRun {
   readonly net: TestNetwork;
   /** Transfer indexes in the order the receiver delivered them. */
   readonly order: number[];
+  /** The receiver's chunk bytes received when it delivered each transfer (by transfer index). */
+  readonly receivedAtDelivery: number[];
   readonly corrupt: number;
   readonly completed: number;
   readonly maxActive: number;
@@ -39,6 +41,7 @@ function runBulk(
   net.wake();
   const view = new EventView();
   const order: number[] = [];
+  const receivedAtDelivery: number[] = [];
   let corrupt = 0;
   let completed = 0;
   let maxActive = 0;
@@ -51,13 +54,14 @@ function runBulk(
     while (b.pollEvent(view)) {
       if (view.event !== EventKind.TransferReceived) continue;
       order.push(view.metadata);
+      receivedAtDelivery[view.metadata] = b.counter('chunkBytesReceived');
       const expected = payloadOf(9, view.metadata, sizes[view.metadata] as number);
       if (!equalBytes(view.payload, view.payloadOffset, view.payloadLength, expected)) corrupt++;
     }
     while (a.pollEvent(view)) if (view.event === EventKind.Completed) completed++;
     if (net.nowUs > 100_000_000) break;
   }
-  return { a, b, net, order, corrupt, completed, maxActive, maxNotifying };
+  return { a, b, net, order, receivedAtDelivery, corrupt, completed, maxActive, maxNotifying };
 }
 
 describe('Endpoint receiver-side scheduling (milestone 2)', () => {
@@ -75,6 +79,19 @@ describe('Endpoint receiver-side scheduling (milestone 2)', () => {
     expect(rank(0)).toBeLessThan(rank(7));
     // The first finishers are all high priority.
     for (const i of r.order.slice(0, 6)) expect(priorities[i]).toBe(0);
+  });
+
+  it('within a priority, the transfer with the fewest bytes left is pulled first (SRPT)', () => {
+    // Submitted largest first. Shared round-robin, the 200 KB one would finish after about 3 × 200 KB
+    // had arrived; shortest-remaining-first finishes it after about 200 KB (plus the 1-in-16 age
+    // share the others get).
+    const sizes = [600_000, 200_000, 400_000];
+    const r = runBulk(sizes, [3, 3, 3], {}, { pullBytes: 8192, receiveWindowBytes: 8192, unscheduledBytesMax: 0 });
+    expect(r.corrupt).toBe(0);
+    expect(r.order).toEqual([1, 2, 0]);
+    const sealedOverhead = 1.01; // 16-byte tags per 64 KiB record
+    expect(r.receivedAtDelivery[1]).toBeLessThan(200_000 * sealedOverhead + 0.1 * 400_000);
+    expect(r.receivedAtDelivery[2]).toBeLessThan(600_000 * sealedOverhead + 0.1 * 600_000);
   });
 
   it('receiver rate: pulls are paced at the configured rate and the sender obeys the desired rate', () => {

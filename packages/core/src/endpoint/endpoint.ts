@@ -26,7 +26,6 @@ import { AdmissionResult, NotifyAdmission } from '../notify-admission.js';
 import { Pacer } from '../pacer.js';
 import { derivePskPathSecret } from '../path-secret-map.js';
 import { PEER_HEALTH_TIME_NONE, PeerHealthTable, PeerState, TRANSITION_NONE } from '../peer-health.js';
-import { PriorityQueue } from '../priority-queue.js';
 import { FRAGMENT_LIMIT } from '../range-set.js';
 import { ControlDatagramSealer, DatagramOpener, OpenResult, SEAL_NO_ROOM } from '../secure-datagram.js';
 import { TIMER_NONE, TimingWheel } from '../timing-wheel.js';
@@ -98,6 +97,7 @@ import { ARENA_FULL, EventKind, EventQueue, type EventView } from './events.js';
 import { FlowDecision, HeldFlows, HeldMark } from './flow-acceptor.js';
 import { isTransientStatus, peerResetPolicyFlags, retryAfterPeerReset, senderNeverDelivered } from './peer-reset.js';
 import { PeerTable, REPLY_NONCE_BYTES, ReplyKind } from './peer-table.js';
+import { PullQueue } from './pull-queue.js';
 import { STREAM_TABLE_FULL, StreamEngine } from './streams.js';
 import { TimerKind } from './timer-kinds.js';
 import { type EndpointTracer, TraceError, TraceKind, TraceState } from './trace.js';
@@ -352,7 +352,7 @@ export class Endpoint implements DatagramEndpoint {
 
   private readonly wheel: TimingWheel;
   private readonly backoff: BackoffPolicy;
-  private readonly pullQueue: PriorityQueue;
+  private readonly pullQueue: PullQueue;
   private readonly cipher: PayloadRecordCipher;
   private readonly iterator: MessageIterator;
   private readonly views: MessageViews;
@@ -520,7 +520,7 @@ export class Endpoint implements DatagramEndpoint {
       phaseTimeoutMinUs: config.phaseTimeoutMinUs,
       phaseTimeoutMaxUs: config.phaseTimeoutMaxUs,
     });
-    this.pullQueue = new PriorityQueue({ capacity: config.transfersMax });
+    this.pullQueue = new PullQueue({ capacity: config.transfersMax });
     this.cipher = new PayloadRecordCipher({ provider: config.provider });
     this.iterator = new MessageIterator();
     this.views = new MessageViews();
@@ -1926,7 +1926,7 @@ export class Endpoint implements DatagramEndpoint {
     this.activeReceivers++;
     if (this.tracer !== null) this.traceState(slot, ReceiverState.Accepted, 0);
     t.state[slot] = ReceiverState.Accepted;
-    this.pullQueue.push(slot, t.priority[slot] as number);
+    this.queuePull(slot);
   }
 
   /** A buffer receiver stopped being active: promote the oldest QUEUED one (another ACCEPT follows). */
@@ -3441,6 +3441,16 @@ export class Endpoint implements DatagramEndpoint {
   // -------------------------------------------------------------------------------------------
   // Receiver pull scheduling
 
+  /**
+   * Queues a receiver for the pull scheduler: by priority, then fewest bytes left to request (SRPT).
+   * spec: congestion.md#pull-order
+   */
+  private queuePull(slot: number): void {
+    const t = this.transfers;
+    const remaining = (t.sealedBytes[slot] as number) - (t.requestedEnd[slot] as number);
+    this.pullQueue.push(slot, t.priority[slot] as number, remaining);
+  }
+
   private maybeQueuePull(slot: number): void {
     const t = this.transfers;
     if (
@@ -3449,7 +3459,7 @@ export class Endpoint implements DatagramEndpoint {
       !this.pullQueue.has(slot) &&
       !this.memoryWaitList.has(slot)
     ) {
-      this.pullQueue.push(slot, t.priority[slot] as number);
+      this.queuePull(slot);
     }
   }
 
@@ -3468,7 +3478,7 @@ export class Endpoint implements DatagramEndpoint {
       )
         break;
       waiting.popFront(0);
-      queue.push(slot, t.priority[slot] as number);
+      this.queuePull(slot);
     }
     while (queue.size > 0 && this.pullOutstandingTotal < config.receiveWindowBytes + config.pullPreemptBytes) {
       const slot = queue.peek();
