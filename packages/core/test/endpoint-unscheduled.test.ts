@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { EndpointOptions } from '../src/endpoint/config.js';
 import type { Endpoint } from '../src/endpoint/endpoint.js';
 import { EventKind, EventView } from '../src/endpoint/events.js';
+import { InvalidArgumentError } from '../src/errors.js';
 import { type LinkUpdate, TestNetwork } from '../src/testing/test-network.js';
 import { DatagramKind } from '../src/wire/constants.js';
 import {
@@ -118,11 +119,23 @@ describe('Endpoint unscheduled data (protocol.md#unscheduled)', () => {
     expect(pulled.receivedUs - got.receivedUs).toBeGreaterThanOrEqual(40);
   });
 
-  it('only up to unscheduledBytesMax: a larger transfer is pulled', () => {
-    const s = pair(2, { unscheduledBytesMax: 8192 });
-    expect(deliver(s, payloadOf(2, 0, 9000))).toMatchObject({ deliveries: 1, completed: 1 });
-    expect(s.a.counter('unscheduledSent')).toBe(0);
-    expect(s.b.counter('pullsSent')).toBeGreaterThanOrEqual(1);
+  it('only up to unscheduledBytesMax sealed bytes: one more and the transfer is pulled', () => {
+    // One 64 KiB record: sealed = payload + 16.
+    const at = pair(2, { unscheduledBytesMax: 8192 });
+    expect(deliver(at, payloadOf(2, 0, 8192 - 16))).toMatchObject({ deliveries: 1, completed: 1 });
+    expect(at.a.counter('unscheduledSent')).toBe(1);
+    expect(at.b.counter('pullsSent')).toBe(0);
+    const over = pair(2, { unscheduledBytesMax: 8192 });
+    expect(deliver(over, payloadOf(2, 0, 8192 - 15))).toMatchObject({ deliveries: 1, completed: 1 });
+    expect(over.a.counter('unscheduledSent')).toBe(0);
+    expect(over.b.counter('pullsSent')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('unscheduledBytesMax is validated: 0 … 65,536 (the protocol maximum)', () => {
+    expect(makeEndpoint(1, { unscheduledBytesMax: 65_536 }).config.unscheduledBytesMax).toBe(65_536);
+    expect(makeEndpoint(1, { unscheduledBytesMax: 0 }).config.unscheduledBytesMax).toBe(0);
+    expect(() => makeEndpoint(1, { unscheduledBytesMax: 65_537 })).toThrow(InvalidArgumentError);
+    expect(() => makeEndpoint(1, { unscheduledBytesMax: -1 })).toThrow(InvalidArgumentError);
   });
 
   it('a receiver that does not take them (its own limit, or no reassembly memory) drops the chunks and pulls', () => {

@@ -134,6 +134,15 @@ function rawNotifyReason(entry: Partial<Record<string, number>>): string {
 }
 
 describe('wire rejections', () => {
+  it('UNSCHEDULED: sealed size up to 65,536 bytes, never with INLINE (protocol.md#unscheduled)', () => {
+    const u = NotifyFlag.Unscheduled;
+    // 1 KiB records: sealed = P + 16 per record. 64 records of 1,008 bytes seal to exactly 65,536.
+    expect(rawNotifyReason({ flags: u, payloadSize: 64 * 1008, recordSizeLog2: 10 })).toBe('OK');
+    expect(rawNotifyReason({ flags: u, payloadSize: 64 * 1008 + 1, recordSizeLog2: 10 })).toBe('LENGTH_OUT_OF_RANGE');
+    expect(rawNotifyReason({ flags: 0, payloadSize: 64 * 1008 + 1, recordSizeLog2: 10 })).toBe('OK');
+    expect(rawNotifyReason({ flags: u | NotifyFlag.Inline, payloadSize: 10 })).toBe('FLAG_CONFLICT');
+  });
+
   it('every reason has a name', () => {
     for (let r = 0; r < DECODE_REASON_COUNT; r++) expect(reasonName(r)).not.toMatch(/^UNKNOWN\(/);
     expect(reasonName(DECODE_REASON_COUNT)).toMatch(/^UNKNOWN\(/);
