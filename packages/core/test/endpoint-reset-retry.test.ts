@@ -57,6 +57,8 @@ interface Snapshot {
   readonly inline: boolean;
   /** Its first notify carried UNSCHEDULED (the sealed stream followed it at once). */
   readonly unscheduled: boolean;
+  /** A notify was sent in its current attempt (firstSeq set). */
+  readonly notified: boolean;
   readonly sentEnd: number;
   readonly sealed: number;
 }
@@ -189,6 +191,7 @@ function runRestart(seed: number, lossProbability: number, cutAfterDelivered: nu
       state: a.transfers.state[slot] as number,
       inline: (flags & TransferFlag.Inline) !== 0,
       unscheduled: (flags & TransferFlag.Unscheduled) !== 0,
+      notified: (a.transfers.firstSeq[slot] as number) !== 0,
       sentEnd: a.transfers.sentEnd[slot] as number,
       sealed: a.transfers.sealedBytes[slot] as number,
     };
@@ -235,8 +238,11 @@ function runRestart(seed: number, lossProbability: number, cutAfterDelivered: nu
     }
     const option = retryOptionOf(i);
     const hasPayload = snap.inline || snap.state !== SenderState.AwaitingResponse;
+    // A request never notified is simply sent under the new secret (no attempt used, any option);
+    // the others are re-attempted per attempts left and retryOnPeerReset.
+    const unsent = snap.state === SenderState.Queued && !snap.notified;
     const expectRetry =
-      attemptsOf(i) >= 2 && option !== false && hasPayload && (option === true || neverDelivered(snap));
+      unsent || (attemptsOf(i) >= 2 && option !== false && hasPayload && (option === true || neverDelivered(snap)));
     if (expectRetry) {
       retried++;
       expect(outcome[i], `request ${i} (state ${snap.state}) retried to a response`).toBe(0);
@@ -376,6 +382,85 @@ describe('Endpoint peer reset: frozen transfers retried or failed after the new 
     }
     expect(answered).toBe(true);
     expect(a.counter('peerResetRetries')).toBe(0);
+  });
+
+  it('submissions to a RESETTING peer wait frozen for the new secret (no attempt used), or fail PEER_RESET at the hold', () => {
+    for (const installSecret of [true, false]) {
+      const holdUs = 300_000;
+      const a = makeEndpoint(701, { statelessResetKey: resetKeyOf('host-0'), peerResetHoldUs: holdUs });
+      const b = makeEndpoint(702, { statelessResetKey: resetKeyOf('host-1') });
+      addPeerPsk(a, 0, 1, 0, 0);
+      addPeerPsk(b, 1, 0, 0, 0);
+      const net = new TestNetwork({ endpoints: [a, b], seed: 7 });
+      // b restarts before a sends anything: a's first notify is answered UNKNOWN_PATH_SECRET.
+      const b2 = makeEndpoint(703, { statelessResetKey: resetKeyOf('host-1') });
+      addPeerPsk(b2, 1, 0, 1, 0);
+      net.replace(1, b2);
+      const first = payloadOf(7, 0, 100);
+      expect(a.submitRequest(1, first, 0, first.length, { retryOnPeerReset: false })).toBeGreaterThanOrEqual(0);
+      net.wake();
+      const view = new EventView();
+      let resetAtUs = -1;
+      while (resetAtUs < 0 && net.step() && net.nowUs < 1_000_000) {
+        while (a.pollEvent(view)) if (view.event === EventKind.PeerReset) resetAtUs = net.nowUs;
+      }
+      expect(a.health.stateOf(1)).toBe(PeerState.Resetting);
+      // New work for the RESETTING peer is taken (default attempts: 1, and even retryOnPeerReset
+      // false: it is not a retry); a stream is not (its opener needs the peer now).
+      const payloads = [payloadOf(7, 1, 300), payloadOf(7, 2, 20_000)];
+      const handles = payloads.map((p, i) =>
+        i === 0
+          ? a.submitRequest(1, p, 0, p.length, { metadata: 1, retryOnPeerReset: false })
+          : a.submitBulk(1, p, 0, p.length, { metadata: 2 }),
+      );
+      for (const h of handles) expect(h).toBeGreaterThanOrEqual(0);
+      expect(a.openStream(1)).toBeLessThan(0);
+      expect(a.sendersFrozenOf(1)).toBe(3);
+      const sentBefore = a.counter('notifyEntriesSent');
+      net.runUntil(net.nowUs + 50_000);
+      expect(a.counter('notifyEntriesSent')).toBe(sentBefore); // frozen: nothing is sent
+      if (installSecret) addPeerPsk(a, 0, 1, 1, net.nowUs);
+      net.wake();
+      const received = new Map<number, number>();
+      const outcomes = new Map<number, number>();
+      while (net.step() && net.nowUs < resetAtUs + 2_000_000) {
+        while (b2.pollEvent(view)) {
+          if (view.event === EventKind.RequestReceived || view.event === EventKind.TransferReceived) {
+            const i = view.metadata;
+            received.set(i, (received.get(i) ?? 0) + 1);
+            expect(
+              equalBytes(view.payload, view.payloadOffset, view.payloadLength, payloads[i - 1] as Uint8Array),
+            ).toBe(true);
+            if (view.event === EventKind.RequestReceived) b2.respond(view.handle, new Uint8Array(5), 0, 5);
+            net.wake();
+          }
+        }
+        while (a.pollEvent(view)) {
+          expect(outcomes.has(view.handle)).toBe(false);
+          outcomes.set(view.handle, view.event === EventKind.Failed ? view.status : view.event);
+        }
+      }
+      // The request notified before the reset used its only attempt and said retryOnPeerReset: false.
+      const [request, bulk] = handles as [number, number];
+      if (installSecret) {
+        expect([...received.entries()].sort()).toEqual([
+          [1, 1],
+          [2, 1],
+        ]);
+        expect(outcomes.get(request)).toBe(EventKind.ResponseReceived);
+        expect(outcomes.get(bulk)).toBe(EventKind.Completed);
+        expect(a.counter('peerResetRetries')).toBe(2);
+        expect(a.counter('peerResetFailures')).toBe(1);
+      } else {
+        expect(received.size).toBe(0);
+        expect(outcomes.get(request)).toBe(StatusCode.PeerReset);
+        expect(outcomes.get(bulk)).toBe(StatusCode.PeerReset);
+        expect(a.counter('peerResetFailures')).toBe(3);
+      }
+      expect(a.sendersFrozenOf(1)).toBe(0);
+      net.runUntil(net.nowUs + 1_000_000);
+      expect(quiescentState(a)).toEqual(ZERO_STATE);
+    }
   });
 
   it('a frozen transfer can be cancelled or reach its deadline: it ends once, without traffic, and is not retried', () => {

@@ -116,7 +116,10 @@ import {
 export const SubmitError = {
   /** The transfer table is full: retry after transfers finish (backpressure). */
   WouldBlock: -1,
-  /** The peer index has no path secret (call addPeer first). */
+  /**
+   * The peer index has no path secret (call addPeer first). A RESETTING peer takes unary requests
+   * and BULK transfers (they wait for its new secret); streams and responses need a live one.
+   */
   UnknownPeer: -2,
   /** The payload exceeds `payloadBytesMax`, or the header does not fit one datagram. */
   TooLarge: -3,
@@ -734,7 +737,9 @@ export class Endpoint implements DatagramEndpoint {
   /**
    * Submits a unary request to `peer`: `payload[offset, offset + length)` is copied (inline) or
    * sealed once into a buffer. Returns the request's handle (≥ 0) or a {@link SubmitError}. The
-   * outcome arrives as a RESPONSE_RECEIVED or FAILED event naming the handle.
+   * outcome arrives as a RESPONSE_RECEIVED or FAILED event naming the handle. To a RESETTING peer
+   * the request waits, frozen, until `addPeer` installs its new secret (FAILED PEER_RESET after
+   * `peerResetHoldUs` without one).
    */
   submitRequest(peer: number, payload: Uint8Array, offset: number, length: number, options?: SubmitOptions): number {
     return this.submit(peer, TransferKind.UnaryRequest, payload, offset, length, options, 0, 0);
@@ -1070,9 +1075,14 @@ export class Endpoint implements DatagramEndpoint {
     replyToLo: number,
   ): number {
     const config = this.config;
-    if (!(Number.isInteger(peer) && peer >= 0 && peer < config.peersMax) || this.peers.active[peer] !== 1) {
-      return SubmitError.UnknownPeer;
-    }
+    if (!(Number.isInteger(peer) && peer >= 0 && peer < config.peersMax)) return SubmitError.UnknownPeer;
+    // peer reset hook: a unary request or bulk transfer to a RESETTING peer waits, frozen and never
+    // notified, for its new secret (spec: state-machines.md#engine-decisions, peer reset).
+    const awaitingReset =
+      this.peers.active[peer] !== 1 &&
+      this.health.stateOf(peer) === PeerState.Resetting &&
+      (kind === TransferKind.UnaryRequest || kind === TransferKind.Bulk);
+    if (this.peers.active[peer] !== 1 && !awaitingReset) return SubmitError.UnknownPeer;
     if (!(Number.isInteger(offset) && Number.isInteger(length) && offset >= 0 && length >= 0)) {
       throw new InvalidArgumentError('payload offset and length must be non-negative integers');
     }
@@ -1204,6 +1214,7 @@ export class Endpoint implements DatagramEndpoint {
     t.state[slot] = SenderState.Queued;
     t.pending[slot] = Pending.Notify;
     this.flows.pokeAtUs[slot] = -1; // acceptor hook
+    if (awaitingReset) this.freezeSender(slot, this.nowUs); // sends nothing until addPeer (waitPush skips it)
     if (options?.causal === true || options?.dependsOn !== undefined) {
       const registered = this.registerCausality(slot, options);
       if (registered < 0) {
@@ -2971,6 +2982,10 @@ export class Endpoint implements DatagramEndpoint {
       if (t.peer[slot] !== peer || t.role[slot] !== Role.Sender) continue;
       const flags = t.flags[slot] as number;
       if ((flags & TransferFlag.Frozen) === 0) continue;
+      if (this.neverNotified(slot)) {
+        this.resumeUnsent(slot, nowUs);
+        continue;
+      }
       const hasPayload =
         (flags & TransferFlag.Inline) !== 0
           ? t.inlineRef[slot] !== null && t.inlineRef[slot] !== undefined
@@ -2987,6 +3002,36 @@ export class Endpoint implements DatagramEndpoint {
   }
 
   /** A frozen sender's new attempt under the new secret: a fresh notify (new sequence space), due now. */
+  /**
+   * Whether a frozen sender never sent a notify in its current attempt (and is no response or stream
+   * item): nothing of it reached the peer, so the new secret starts it as it is — no attempt is
+   * used, whatever `retryOnPeerReset` says.
+   */
+  private neverNotified(slot: number): boolean {
+    const t = this.transfers;
+    const kind = t.kind[slot] as number;
+    return (
+      t.firstSeq[slot] === 0 &&
+      t.state[slot] === SenderState.Queued &&
+      ((t.flags[slot] as number) & TransferFlag.ResetNeverDelivered) !== 0 &&
+      (kind === TransferKind.UnaryRequest || kind === TransferKind.Bulk)
+    );
+  }
+
+  /** A frozen, never-notified sender goes on under the new secret (see {@link neverNotified}). */
+  private resumeUnsent(slot: number, nowUs: number): void {
+    const t = this.transfers;
+    const peer = t.peer[slot] as number;
+    t.flags[slot] = (t.flags[slot] as number) & ~(TransferFlag.Frozen | TransferFlag.ResetNeverDelivered);
+    this.frozenSenders[peer] = (this.frozenSenders[peer] as number) - 1;
+    this.disarm(slot);
+    t.exponent[slot] = 0;
+    t.armedAtUs[slot] = nowUs;
+    t.pending[slot] = Pending.Notify;
+    this.bump(C.peerResetRetries, 1);
+    if (this.depsWaiting[slot] !== 1) this.waitPush(peer, slot, false);
+  }
+
   private restartAfterPeerReset(slot: number, nowUs: number): void {
     const t = this.transfers;
     const peer = t.peer[slot] as number;
