@@ -95,6 +95,7 @@ function deliver(s: Sent, payload: Uint8Array, onReceived?: () => void): Deliver
   s.net.runUntil(s.net.nowUs + 2_000_000);
   expect(quiescentState(s.a)).toEqual(QUIESCENT_ZERO);
   expect(quiescentState(s.b)).toEqual(QUIESCENT_ZERO);
+  expect(s.b.receiversActive).toBe(0); // a taken transfer gives its receive slot back
   return { receivedUs, deliveries, completed };
 }
 
