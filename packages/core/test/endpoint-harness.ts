@@ -219,6 +219,7 @@ export const QUIESCENT_ZERO = {
   events: 0,
   held: 0,
   creditDrift: 0,
+  receiversActive: 0,
 } as const;
 
 export function quiescentState(e: Endpoint): Record<string, number> {
@@ -234,6 +235,7 @@ export function quiescentState(e: Endpoint): Record<string, number> {
     events: e.events.size,
     held: e.heldNotifies,
     creditDrift: creditDrift(e),
+    receiversActive: e.receiversActive,
   };
 }
 

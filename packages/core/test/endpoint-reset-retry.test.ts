@@ -21,25 +21,13 @@ import { derivePskResetKey } from '../src/path-secret-map.js';
 import { PeerState } from '../src/peer-health.js';
 import { TestNetwork } from '../src/testing/test-network.js';
 import { StatusCode } from '../src/wire/constants.js';
-import { equalBytes, makeEndpoint, payloadOf, quiescentState, responseOf } from './endpoint-harness.js';
+import { equalBytes, makeEndpoint, payloadOf, QUIESCENT_ZERO, quiescentState, responseOf } from './endpoint-harness.js';
 
 const PSK = new Uint8Array(32).fill(7);
 const enc = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const resetKeyOf = (name: string) =>
   derivePskResetKey(new NobleCryptoProvider({ random: createSeededRandom(1) }), PSK, enc(name));
-const ZERO_STATE = {
-  transfers: 0,
-  indexed: 0,
-  timers: 0,
-  pullsQueued: 0,
-  pullBytesOutstanding: 0,
-  reassemblyBytes: 0,
-  buffers: 0,
-  bufferBytes: 0,
-  events: 0,
-  held: 0,
-  creditDrift: 0,
-};
+const ZERO_STATE = QUIESCENT_ZERO;
 
 function addPeerPsk(e: Endpoint, self: number, other: number, epoch: number, nowUs: number): void {
   e.addPeer(other, { psk: PSK, localIdentity: enc(`host-${self}`), peerIdentity: enc(`host-${other}`), epoch }, nowUs);
