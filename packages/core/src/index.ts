@@ -314,6 +314,7 @@ export {
   workerIdOfTransferHi,
   writeId,
 } from './ids.js';
+export { INDEXED_MIN_HEAP_CAPACITY_MAX, IndexedMinHeap } from './indexed-min-heap.js';
 export { IntrusiveLists, LIST_NONE } from './intrusive-lists.js';
 export {
   ADMISSION_RESULT_COUNT,

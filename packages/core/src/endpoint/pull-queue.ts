@@ -6,12 +6,13 @@
  * longest, whatever its level and size, so a long transfer behind a stream of shorter ones still
  * moves (Homa keeps a 5–10 % FIFO share for the same reason).
  *
- * Intrusive over the owner's slot ids `0 .. capacity-1`: two indexed binary heaps (by (level,
- * remaining, age) and by age) in preallocated typed arrays, no allocation after construction;
- * push, pop and remove are O(log n), peek and has O(1).
+ * Intrusive over the owner's slot ids `0 .. capacity-1`: two {@link IndexedMinHeap}s (by (level,
+ * remaining, age) and by age), no allocation after construction; push, pop and remove are
+ * O(log n), peek and has O(1).
  */
 import { assert } from '../assert.js';
 import { InvalidArgumentError } from '../errors.js';
+import { IndexedMinHeap } from '../indexed-min-heap.js';
 
 /** Default anti-starvation period: one contended pop in 16 serves the oldest entry (6.25 %). */
 export const PULL_QUEUE_ANTI_STARVATION_EVERY_DEFAULT = 16;
@@ -21,92 +22,6 @@ const LEVEL_WEIGHT = 2 ** 49;
 /** Largest remaining-bytes key. */
 const REMAINING_MAX = 2 ** 48;
 const NONE = -1;
-
-/** An indexed binary min-heap of ids by (key, tie), both doubles. */
-class KeyedHeap {
-  readonly key: Float64Array;
-  readonly tie: Float64Array;
-  private readonly heap: Int32Array;
-  private readonly pos: Int32Array;
-  size = 0;
-
-  constructor(capacity: number) {
-    this.key = new Float64Array(capacity);
-    this.tie = new Float64Array(capacity);
-    this.heap = new Int32Array(capacity);
-    this.pos = new Int32Array(capacity).fill(NONE);
-  }
-
-  has(id: number): boolean {
-    return this.pos[id] !== NONE;
-  }
-
-  first(): number {
-    return this.size === 0 ? NONE : (this.heap[0] as number);
-  }
-
-  insert(id: number, key: number, tie: number): void {
-    this.key[id] = key;
-    this.tie[id] = tie;
-    const at = this.size++;
-    this.heap[at] = id;
-    this.pos[id] = at;
-    this.up(at);
-  }
-
-  remove(id: number): void {
-    const at = this.pos[id] as number;
-    this.pos[id] = NONE;
-    const last = --this.size;
-    if (at === last) return;
-    const moved = this.heap[last] as number;
-    this.heap[at] = moved;
-    this.pos[moved] = at;
-    this.up(at);
-    this.down(this.pos[moved] as number);
-  }
-
-  private less(a: number, b: number): boolean {
-    const ka = this.key[a] as number;
-    const kb = this.key[b] as number;
-    return ka < kb || (ka === kb && (this.tie[a] as number) < (this.tie[b] as number));
-  }
-
-  private up(at: number): void {
-    const heap = this.heap;
-    const id = heap[at] as number;
-    while (at > 0) {
-      const parent = (at - 1) >> 1;
-      const above = heap[parent] as number;
-      if (!this.less(id, above)) break;
-      heap[at] = above;
-      this.pos[above] = at;
-      at = parent;
-    }
-    heap[at] = id;
-    this.pos[id] = at;
-  }
-
-  private down(at: number): void {
-    const heap = this.heap;
-    const id = heap[at] as number;
-    const size = this.size;
-    for (;;) {
-      const left = 2 * at + 1;
-      if (left >= size) break;
-      const right = left + 1;
-      let child = left;
-      if (right < size && this.less(heap[right] as number, heap[left] as number)) child = right;
-      const below = heap[child] as number;
-      if (!this.less(below, id)) break;
-      heap[at] = below;
-      this.pos[below] = at;
-      at = child;
-    }
-    heap[at] = id;
-    this.pos[id] = at;
-  }
-}
 
 /** Options of a {@link PullQueue}. */
 export interface PullQueueOptions {
@@ -126,8 +41,8 @@ export class PullQueue {
   readonly capacity: number;
   /** Anti-starvation period (0: none). */
   readonly antiStarvationEvery: number;
-  private readonly bySize: KeyedHeap;
-  private readonly byAge: KeyedHeap;
+  private readonly bySize: IndexedMinHeap;
+  private readonly byAge: IndexedMinHeap;
   private sequence = 0;
   private contendedPops = 0;
 
@@ -142,8 +57,8 @@ export class PullQueue {
     }
     this.capacity = capacity;
     this.antiStarvationEvery = every;
-    this.bySize = new KeyedHeap(capacity);
-    this.byAge = new KeyedHeap(capacity);
+    this.bySize = new IndexedMinHeap(capacity);
+    this.byAge = new IndexedMinHeap(capacity);
   }
 
   /** Queued ids. */
@@ -166,8 +81,8 @@ export class PullQueue {
     assert(Number.isInteger(level) && level >= 0 && level <= 7, 'pull queue level out of range');
     const remaining = Math.min(Math.max(remainingBytes, 0), REMAINING_MAX - 1);
     const age = this.sequence++;
-    this.bySize.insert(id, level * LEVEL_WEIGHT + remaining, age);
-    this.byAge.insert(id, age, 0);
+    this.bySize.set(id, level * LEVEL_WEIGHT + remaining, age);
+    this.byAge.set(id, age, 0);
   }
 
   /** The id the next {@link pop} returns, or -1 when empty (no state changes). */
@@ -189,8 +104,7 @@ export class PullQueue {
 
   /** Removes `id` if queued; returns whether it was. */
   remove(id: number): boolean {
-    if (!(id >= 0 && id < this.capacity) || !this.bySize.has(id)) return false;
-    this.bySize.remove(id);
+    if (!this.bySize.remove(id)) return false;
     this.byAge.remove(id);
     return true;
   }
