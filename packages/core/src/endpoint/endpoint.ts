@@ -2983,7 +2983,7 @@ export class Endpoint implements DatagramEndpoint {
       const flags = t.flags[slot] as number;
       if ((flags & TransferFlag.Frozen) === 0) continue;
       if (this.neverNotified(slot)) {
-        this.resumeUnsent(slot, nowUs);
+        this.restartAfterPeerReset(slot, nowUs, false);
         continue;
       }
       const hasPayload =
@@ -2993,7 +2993,7 @@ export class Endpoint implements DatagramEndpoint {
       if (
         retryAfterPeerReset(flags, t.attemptsLeft[slot] as number, t.kind[slot] === TransferKind.Response, hasPayload)
       ) {
-        this.restartAfterPeerReset(slot, nowUs);
+        this.restartAfterPeerReset(slot, nowUs, true);
       } else {
         this.bump(C.peerResetFailures, 1);
         this.failSender(slot, StatusCode.PeerReset, false);
@@ -3018,35 +3018,27 @@ export class Endpoint implements DatagramEndpoint {
     );
   }
 
-  /** A frozen, never-notified sender goes on under the new secret (see {@link neverNotified}). */
-  private resumeUnsent(slot: number, nowUs: number): void {
+  /**
+   * A frozen sender goes on under the peer's new secret: as a new attempt (`newAttempt`), or — one
+   * that never sent a notify in its attempt ({@link neverNotified}) — as it is, using no attempt.
+   */
+  private restartAfterPeerReset(slot: number, nowUs: number, newAttempt: boolean): void {
     const t = this.transfers;
     const peer = t.peer[slot] as number;
     t.flags[slot] = (t.flags[slot] as number) & ~(TransferFlag.Frozen | TransferFlag.ResetNeverDelivered);
     this.frozenSenders[peer] = (this.frozenSenders[peer] as number) - 1;
     this.disarm(slot);
+    if (newAttempt) {
+      this.newAttempt(slot);
+      // A new path secret starts a new notify-sequence space: the old range proves nothing any more.
+      t.firstSeq[slot] = 0;
+      t.lastSeq[slot] = 0;
+      this.fastRetransmitAtUs[slot] = -1;
+      this.bump(C.attemptsRetried, 1);
+    }
     t.exponent[slot] = 0;
     t.armedAtUs[slot] = nowUs;
     t.pending[slot] = Pending.Notify;
-    this.bump(C.peerResetRetries, 1);
-    if (this.depsWaiting[slot] !== 1) this.waitPush(peer, slot, false);
-  }
-
-  private restartAfterPeerReset(slot: number, nowUs: number): void {
-    const t = this.transfers;
-    const peer = t.peer[slot] as number;
-    t.flags[slot] = (t.flags[slot] as number) & ~(TransferFlag.Frozen | TransferFlag.ResetNeverDelivered);
-    this.frozenSenders[peer] = (this.frozenSenders[peer] as number) - 1;
-    this.disarm(slot);
-    this.newAttempt(slot);
-    // A new path secret starts a new notify-sequence space: the old range proves nothing any more.
-    t.firstSeq[slot] = 0;
-    t.lastSeq[slot] = 0;
-    t.exponent[slot] = 0;
-    t.armedAtUs[slot] = nowUs;
-    this.fastRetransmitAtUs[slot] = -1;
-    t.pending[slot] = Pending.Notify;
-    this.bump(C.attemptsRetried, 1);
     this.bump(C.peerResetRetries, 1);
     // A transfer still waiting for its causality dependencies is queued when they are ready.
     if (this.depsWaiting[slot] !== 1) this.waitPush(peer, slot, false);
